@@ -1,0 +1,53 @@
+/**
+ * @module engine — the one streaming interface every speech engine implements.
+ *
+ * A stream takes 16 kHz mono 16-bit little-endian PCM as it arrives and reports partial hypotheses while
+ * someone speaks and a final one at each utterance end. Engines know nothing of Socket.IO, HTTP or storage.
+ */
+
+/** Whether an engine can serve streams, and if not, what to do about it. */
+export type EngineStatus =
+  | { readonly ready: true }
+  | { readonly ready: false; readonly code: string; readonly message: string };
+
+/** A finished utterance as the engine sees it. */
+export interface FinalHypothesis {
+  readonly text: string;
+  /** Position of the utterance in the stream's audio, in milliseconds. */
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+/** What a stream reports. Callbacks are never called after `close()` or after `flush()` resolved. */
+export interface SpeechStreamListener {
+  onPartial(text: string): void;
+  onFinal(hypothesis: FinalHypothesis): void;
+  /** The engine failed; the stream is unusable afterwards. */
+  onError(error: Error & { code?: string }): void;
+}
+
+export interface SpeechStreamOptions {
+  readonly sampleRate: number;
+  readonly language?: string;
+}
+
+/** One recognition stream (one voice session). */
+export interface SpeechStream {
+  /** Feed PCM bytes in arrival order; any length (an odd trailing byte is carried to the next chunk). */
+  write(pcm: Uint8Array): void;
+  /** End of audio: resolves after the last final hypothesis (if any) was delivered. */
+  flush(): Promise<void>;
+  /** Abort and release resources (idempotent). */
+  close(): Promise<void>;
+}
+
+/** A speech engine: a factory of streams. */
+export interface SpeechEngine {
+  readonly name: string;
+  /** BCP 47 tags; the first is the default. */
+  readonly languages: readonly string[];
+  status(): EngineStatus;
+  createStream(options: SpeechStreamOptions, listener: SpeechStreamListener): Promise<SpeechStream>;
+  /** Release everything (workers, native handles). */
+  close(): Promise<void>;
+}

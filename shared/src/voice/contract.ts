@@ -1,0 +1,74 @@
+/**
+ * @module contract — the `/realtime-voice` namespace, defined once for backend and frontend.
+ *
+ * Audio is 16 kHz, mono, 16-bit little-endian PCM sent as binary chunks (`audio` events).
+ */
+
+/** The Socket.IO namespace of the voice protocol. */
+export const VOICE_NAMESPACE = '/realtime-voice';
+
+/** The only sample rate the protocol carries. */
+export const VOICE_SAMPLE_RATE = 16_000;
+
+/** An error as it travels in acks and `session-error` events. */
+export interface VoiceError {
+  /** Stable machine-readable code, e.g. `NO_SESSION`, `SESSION_ACTIVE`, `LIMIT_BYTES`. */
+  readonly code: string;
+  /** Human-readable explanation, safe to show. */
+  readonly message: string;
+}
+
+/** One finished utterance, stored before it is announced. */
+export interface TranscriptRecord {
+  readonly id: string;
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly text: string;
+  readonly language: string;
+  readonly engine: string;
+  /** Duration of the utterance's audio in milliseconds. */
+  readonly audioMs: number;
+  /** Milliseconds from the end of the utterance's audio reaching the server to the final text. */
+  readonly latencyMs: number;
+  /** ISO 8601 timestamp. */
+  readonly createdAt: string;
+}
+
+/** Options of `start`. */
+export interface StartOptions {
+  /** Must be 16000 when given. */
+  readonly sampleRate?: number;
+  /** BCP 47 language tag; defaults to the engine's first language. */
+  readonly language?: string;
+  /** Engine name; defaults to the server's `ASR_ENGINE`. */
+  readonly engine?: string;
+}
+
+export type StartAck = { readonly ok: true; readonly sessionId: string } | VoiceFailure;
+export type StopAck = { readonly ok: true; readonly records: readonly TranscriptRecord[] } | VoiceFailure;
+export interface VoiceFailure {
+  readonly ok: false;
+  readonly error: VoiceError;
+}
+
+/** A binary PCM chunk as either side may hold it. */
+export type AudioChunk = ArrayBuffer | ArrayBufferView;
+
+/** Events the client sends to the server. */
+export interface VoiceClientToServerEvents {
+  start: (options: StartOptions, ack: (response: StartAck) => void) => void;
+  audio: (chunk: AudioChunk) => void;
+  stop: (ack: (response: StopAck) => void) => void;
+}
+
+/** Events the server sends to the client. */
+export interface VoiceServerToClientEvents {
+  /** Hypothesis while speaking; it may change. */
+  partial: (payload: { readonly sessionId: string; readonly text: string }) => void;
+  /** A finished utterance; already stored. */
+  result: (payload: { readonly sessionId: string; readonly record: TranscriptRecord }) => void;
+  /** Something went wrong with a session or an event; the connection stays up. */
+  'session-error': (payload: VoiceError & { readonly sessionId?: string }) => void;
+  /** A new record was stored for this user (sent to all of the user's connections). */
+  'history:new': (record: TranscriptRecord) => void;
+}
