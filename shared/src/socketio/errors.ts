@@ -14,7 +14,7 @@ export type ClientErrorCode =
   | 'SERVICE_NOT_FOUND'
   /** The platform refused or failed to open the WebSocket. */
   | 'TRANSPORT_ERROR'
-  /** The WebSocket closed while it was in use. */
+  /** The WebSocket closed while it was in use (or before a packet could be sent on it). */
   | 'TRANSPORT_CLOSED'
   /** The connection (or a namespace CONNECT) did not complete within `timeout`. */
   | 'CONNECT_TIMEOUT'
@@ -22,13 +22,13 @@ export type ClientErrorCode =
   | 'CONNECT_REFUSED'
   /** No PING from the server within `pingInterval + pingTimeout`. */
   | 'PING_TIMEOUT'
-  /** A packet is larger than the server's `maxPayload`; it was not sent. */
+  /** A packet frame is larger than the server's `maxPayload`; nothing of it was sent, the connection stays up. */
   | 'PAYLOAD_TOO_LARGE'
-  /** The offline buffer already holds `maxBufferedPackets`; the packet was not queued. */
+  /** The offline buffer (or the `retries` queue) already holds `maxBufferedPackets`; the packet was not queued. */
   | 'BUFFER_FULL'
   /** No acknowledgement arrived within the timeout. */
   | 'ACK_TIMEOUT'
-  /** The socket was disconnected by the application while an ack was pending. */
+  /** The socket disconnected (any reason: app, server, network) while an error-first ack was pending. */
   | 'DISCONNECTED'
   /** The server sent a frame that is not a valid Engine.IO / Socket.IO packet. */
   | 'PARSE_ERROR';

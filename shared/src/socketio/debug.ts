@@ -1,0 +1,49 @@
+/**
+ * @module debug — a namespaced logger, silent unless the `debug` option turns it on.
+ *
+ * The client never writes to the console otherwise; mini-program consoles are shared with the app.
+ */
+
+/** Where log lines go when debugging is on: `true` for the console, or your own function. */
+export type DebugOption = boolean | ((namespace: string, ...args: unknown[]) => void);
+
+/** A namespaced logger. */
+export interface Logger {
+  /** Detail for developers (console.debug). */
+  debug(...args: unknown[]): void;
+  /** Something went wrong that the app may want to know (console.warn). */
+  warn(...args: unknown[]): void;
+  /** A logger for a sub-namespace (`socket.io-client:manager` → `…:socket`). */
+  child(name: string): Logger;
+}
+
+const noop = (): void => {};
+
+/**
+ * Creates a logger for `namespace`; every call is a no-op when `option` is falsy.
+ *
+ * @example
+ * const log = createLogger(true, 'rv:manager');
+ * log.debug('opening', url);
+ */
+export function createLogger(option: DebugOption | undefined, namespace: string): Logger {
+  if (!option) {
+    const silent: Logger = { debug: noop, warn: noop, child: () => silent };
+    return silent;
+  }
+  const sink = option;
+  const write =
+    typeof sink === 'function'
+      ? (level: 'debug' | 'warn', args: unknown[]) => sink(`${namespace} ${level}`, ...args)
+      : (level: 'debug' | 'warn', args: unknown[]) => {
+          // The one place that writes to the console, and only when debugging was asked for.
+          // biome-ignore lint/suspicious/noConsole: opt-in debug output
+          if (level === 'debug') console.debug(namespace, ...args);
+          else console.warn(namespace, ...args);
+        };
+  return {
+    debug: (...args) => write('debug', args),
+    warn: (...args) => write('warn', args),
+    child: (name) => createLogger(option, `${namespace}:${name}`),
+  };
+}

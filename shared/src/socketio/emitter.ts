@@ -1,0 +1,192 @@
+/**
+ * @module emitter — a small typed event emitter, shaped like socket.io's `Emitter`.
+ *
+ * `ListenEvents` are what users listen to, `EmitEvents` what they emit, `ReservedEvents` what only the
+ * class itself may emit (`connect`, `disconnect`, ...). No Node `EventEmitter`: mini-programs have none.
+ */
+
+/** A listener type that accepts listeners with any parameter types (method bivariance), without `any`. */
+export type AnyListener = { bivarianceHack(...args: unknown[]): void }['bivarianceHack'];
+
+/**
+ * The constraint of an event map: every key maps to a function type.
+ *
+ * @example
+ * interface ServerToClient { partial: (text: string) => void }
+ * const socket: Socket<ServerToClient> = io('/realtime-voice');
+ */
+export type EventsMap<T> = { [K in keyof T]: (...args: never[]) => void };
+
+/** The event map used when none is given: any event name, any arguments. */
+export interface DefaultEventsMap {
+  [event: string]: AnyListener;
+}
+
+/** The string event names of a map. */
+export type EventNames<M> = keyof M & string;
+
+/** The parameters of event `E` in map `M`. */
+export type EventParams<M, E extends keyof M> = M[E] extends (...args: infer P) => unknown ? P : never;
+
+/** Names one may listen to: user events plus reserved ones. */
+export type ReservedOrUserEventNames<R, L> = EventNames<R> | EventNames<L>;
+
+/** The listener type of `Ev`, looked up in the reserved map first. */
+export type ReservedOrUserListener<R, L, Ev extends string> =
+  Ev extends EventNames<R> ? R[Ev] : Ev extends EventNames<L> ? L[Ev] : never;
+
+type Callable = (...args: unknown[]) => void;
+interface Entry {
+  /** What is called. */
+  readonly call: Callable;
+  /** What `off` compares against (the user's function, also for `once` wrappers). */
+  readonly fn: unknown;
+}
+
+/**
+ * Typed event emitter. Subclasses emit reserved events with `emitReserved` and user events with
+ * `emitUntyped` (data decoded from the wire, whose types the compiler cannot know).
+ *
+ * @example
+ * class Thing extends Emitter<{}, {}, { ready: () => void }> {}
+ * new Thing().on('ready', () => {});
+ */
+export class Emitter<ListenEvents, _EmitEvents, ReservedEvents> {
+  private readonly listenerMap = new Map<string, Entry[]>();
+
+  /**
+   * Adds a listener.
+   *
+   * @example
+   * socket.on('connect', () => {});
+   */
+  on<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
+  ): this {
+    this.addEntry(ev, { call: listener as unknown as Callable, fn: listener });
+    return this;
+  }
+
+  /**
+   * Adds a listener called at most once.
+   *
+   * @example
+   * socket.once('connect', () => {});
+   */
+  once<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
+  ): this {
+    const target = listener as unknown as Callable;
+    const entry: Entry = {
+      call: (...args: unknown[]) => {
+        this.removeEntry(ev, listener);
+        target.apply(this, args);
+      },
+      fn: listener,
+    };
+    this.addEntry(ev, entry);
+    return this;
+  }
+
+  /**
+   * Removes one listener, every listener of an event, or every listener.
+   *
+   * @example
+   * socket.off('partial', onPartial);
+   */
+  off<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
+    ev?: Ev,
+    listener?: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
+  ): this {
+    if (ev === undefined) this.listenerMap.clear();
+    else if (listener === undefined) this.listenerMap.delete(ev);
+    else this.removeEntry(ev, listener);
+    return this;
+  }
+
+  /** Alias of `off`, for socket.io-client compatibility. */
+  removeListener<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
+    ev?: Ev,
+    listener?: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
+  ): this {
+    return this.off(ev, listener);
+  }
+
+  /** Alias of `off()` with no listener, for socket.io-client compatibility. */
+  removeAllListeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(ev?: Ev): this {
+    return this.off(ev);
+  }
+
+  /**
+   * The listeners of an event.
+   *
+   * @example
+   * socket.listeners('partial').length;
+   */
+  listeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
+    ev: Ev,
+  ): Array<ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>> {
+    const list = this.listenerMap.get(ev) ?? [];
+    return list.map((e) => e.fn as ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>);
+  }
+
+  /**
+   * Whether an event has listeners.
+   *
+   * @example
+   * if (!socket.hasListeners('connect_error')) warn();
+   */
+  hasListeners(ev: ReservedOrUserEventNames<ReservedEvents, ListenEvents>): boolean {
+    return (this.listenerMap.get(ev)?.length ?? 0) > 0;
+  }
+
+  /** Emits a reserved event (only the class itself does this). */
+  protected emitReserved<Ev extends EventNames<ReservedEvents>>(
+    ev: Ev,
+    ...args: EventParams<ReservedEvents, Ev>
+  ): void {
+    this.emitUntyped(ev, args);
+  }
+
+  /** Calls the listeners of `ev` with `args`; a copy of the list, so listeners may remove themselves. */
+  protected emitUntyped(ev: string, args: readonly unknown[]): void {
+    const list = this.listenerMap.get(ev);
+    if (list === undefined) return;
+    for (const entry of list.slice()) entry.call.apply(this, args as unknown[]);
+  }
+
+  private addEntry(ev: string, entry: Entry): void {
+    const list = this.listenerMap.get(ev);
+    if (list === undefined) this.listenerMap.set(ev, [entry]);
+    else list.push(entry);
+  }
+
+  private removeEntry(ev: string, fn: unknown): void {
+    const list = this.listenerMap.get(ev);
+    if (list === undefined) return;
+    const index = list.findIndex((e) => e.fn === fn);
+    if (index !== -1) list.splice(index, 1);
+    if (list.length === 0) this.listenerMap.delete(ev);
+  }
+}
+
+/**
+ * Subscribes and returns the function that unsubscribes: objects keep a list of these and call them all
+ * when they are destroyed, so nothing dangles.
+ *
+ * @example
+ * const subs = [subscribe(manager, 'open', onOpen)];
+ * subs.forEach((off) => off());
+ */
+export function subscribe<L, E, R, Ev extends ReservedOrUserEventNames<R, L>>(
+  obj: Emitter<L, E, R>,
+  ev: Ev,
+  fn: ReservedOrUserListener<R, L, Ev>,
+): () => void {
+  obj.on(ev, fn);
+  return () => {
+    obj.off(ev, fn);
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * @module engine-io-parser — Engine.IO v4 packets as they travel over a WebSocket.
+ *
+ * Text frame: one type digit followed by the data (`2` = ping, `4hello` = message "hello").
+ * Binary frame: a message whose data is the raw bytes, with no prefix. No TextEncoder, Blob or Buffer:
+ * mini-program runtimes do not have them.
+ */
+import { ClientError } from './errors';
+
+/** Engine.IO packet types, indexed by their wire digit. */
+export const ENGINE_PACKET_TYPES = ['open', 'close', 'ping', 'pong', 'message', 'upgrade', 'noop'] as const;
+
+/** An Engine.IO packet type name. */
+export type EnginePacketType = (typeof ENGINE_PACKET_TYPES)[number];
+
+/** One Engine.IO packet. */
+export interface EnginePacket {
+  readonly type: EnginePacketType;
+  /** Text data, or binary data (only for `message`). */
+  readonly data?: string | ArrayBuffer;
+}
+
+/** The handshake the server sends in its `open` packet. */
+export interface Handshake {
+  readonly sid: string;
+  readonly pingInterval: number;
+  readonly pingTimeout: number;
+  readonly maxPayload: number;
+  readonly upgrades: readonly string[];
+}
+
+/**
+ * Whether a value is an ArrayBuffer, also one from another realm (a `vm` context, a mini-program's
+ * native bridge), where `instanceof` fails.
+ *
+ * @example
+ * isArrayBuffer(new ArrayBuffer(1)); // true
+ */
+export function isArrayBuffer(value: unknown): value is ArrayBuffer {
+  return value instanceof ArrayBuffer || Object.prototype.toString.call(value) === '[object ArrayBuffer]';
+}
+
+/**
+ * Encodes one packet as one WebSocket frame.
+ *
+ * @example
+ * encodeEnginePacket({ type: 'pong' }); // '3'
+ */
+export function encodeEnginePacket(packet: EnginePacket): string | ArrayBuffer {
+  if (isArrayBuffer(packet.data)) return packet.data;
+  return ENGINE_PACKET_TYPES.indexOf(packet.type) + (packet.data ?? '');
+}
+
+/**
+ * Decodes one WebSocket frame; a ClientError('PARSE_ERROR') for anything that is not a packet.
+ *
+ * @example
+ * decodeEnginePacket('4hello'); // { type: 'message', data: 'hello' }
+ */
+export function decodeEnginePacket(frame: unknown): EnginePacket | ClientError {
+  if (isArrayBuffer(frame)) return { type: 'message', data: frame };
+  if (typeof frame !== 'string' || frame.length === 0) {
+    return new ClientError('PARSE_ERROR', 'Received an empty or non-text, non-binary Engine.IO frame.');
+  }
+  const type = ENGINE_PACKET_TYPES[frame.charCodeAt(0) - 48];
+  if (type === undefined) {
+    return new ClientError('PARSE_ERROR', `Unknown Engine.IO packet type "${frame.charAt(0)}".`);
+  }
+  return frame.length > 1 ? { type, data: frame.slice(1) } : { type };
+}
+
+/**
+ * Parses and checks the `open` packet's JSON; a ClientError('PARSE_ERROR') when it is not a handshake.
+ *
+ * @example
+ * parseHandshake('{"sid":"a","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}');
+ */
+export function parseHandshake(data: string | ArrayBuffer | undefined): Handshake | ClientError {
+  let value: unknown;
+  try {
+    value = typeof data === 'string' ? JSON.parse(data) : undefined;
+  } catch {
+    value = undefined;
+  }
+  if (typeof value === 'object' && value !== null) {
+    const v = value as Record<string, unknown>;
+    if (
+      typeof v.sid === 'string' &&
+      isNonNegativeFinite(v.pingInterval) &&
+      isNonNegativeFinite(v.pingTimeout) &&
+      (v.maxPayload === undefined || isNonNegativeFinite(v.maxPayload))
+    ) {
+      return {
+        sid: v.sid,
+        pingInterval: v.pingInterval,
+        pingTimeout: v.pingTimeout,
+        // 0 means "no limit" here, as in engine.io-client.
+        maxPayload: typeof v.maxPayload === 'number' ? v.maxPayload : 0,
+        upgrades: Array.isArray(v.upgrades)
+          ? v.upgrades.filter((u): u is string => typeof u === 'string')
+          : [],
+      };
+    }
+  }
+  return new ClientError('PARSE_ERROR', 'The server sent an invalid Engine.IO handshake.', data);
+}
+
+function isNonNegativeFinite(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+/**
+ * The UTF-8 byte length of a string, counted without TextEncoder (absent in mini-programs).
+ * A lone surrogate counts 3 bytes, as it is encoded as U+FFFD.
+ *
+ * @example
+ * utf8Length('é'); // 2
+ */
+export function utf8Length(str: string): number {
+  let length = 0;
+  for (let i = 0; i < str.length; i++) {
+    const c = str.charCodeAt(i);
+    if (c < 0x80) length += 1;
+    else if (c < 0x800) length += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < str.length) {
+      const next = str.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        length += 4;
+        i++;
+      } else length += 3;
+    } else length += 3;
+  }
+  return length;
+}
+
+/**
+ * The size in bytes of one WebSocket frame, as the server's `maxPayload` counts it.
+ *
+ * @example
+ * frameByteLength('4hi'); // 3
+ */
+export function frameByteLength(frame: string | ArrayBuffer): number {
+  return typeof frame === 'string' ? utf8Length(frame) : frame.byteLength;
+}

@@ -1,0 +1,95 @@
+/**
+ * @module url — a tiny URI parser; mini-programs have no `URL` global.
+ *
+ * Accepts `http(s)://host[:port]/nsp?query`, `ws(s)://…`, `host[:port]/nsp` (https assumed, as
+ * socket.io-client does without a page location) and a bare namespace `/nsp` for transports that need no
+ * URL (connectContainer).
+ */
+import { ClientError } from './errors';
+
+/** A parsed `io()` URI. */
+export interface ParsedUri {
+  /** `ws://host:port` or `wss://host`, or undefined for a bare namespace. */
+  readonly origin: string | undefined;
+  /** The namespace (URI path), `/` by default. */
+  readonly nsp: string;
+  /** The URI's raw query string without `?` (may be empty). */
+  readonly query: string;
+  /** Identifies the server, for sharing one Manager: origin (or empty) plus path. */
+  readonly id: string;
+}
+
+const URI = /^(?:([a-zA-Z][a-zA-Z0-9+.-]*):)?\/\/([^/?#]*)([^?#]*)(?:\?([^#]*))?/;
+
+/**
+ * Parses a URI; a ClientError('TRANSPORT_ERROR') for an unsupported scheme or a malformed host.
+ *
+ * @example
+ * parseUri('https://example.com/realtime-voice?v=1');
+ * // { origin: 'wss://example.com', nsp: '/realtime-voice', query: 'v=1', id: 'wss://example.com:443' }
+ */
+export function parseUri(uri: string | undefined, path = '/socket.io/'): ParsedUri | ClientError {
+  let input = (uri ?? '').trim();
+  if (input === '' || input.charAt(0) === '/' || input.charAt(0) === '?') {
+    if (input.slice(0, 2) !== '//') return parseRelative(input, path);
+    input = `https:${input}`;
+  } else if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(input)) {
+    input = `https://${input}`;
+  }
+  const match = URI.exec(input);
+  const scheme = match?.[1]?.toLowerCase();
+  const secure = scheme === 'https' || scheme === 'wss';
+  if (!match || !(secure || scheme === 'http' || scheme === 'ws')) {
+    return new ClientError(
+      'TRANSPORT_ERROR',
+      `Unsupported URI "${uri}": use http(s)://, ws(s):// or a /namespace.`,
+    );
+  }
+  const authority = (match[2] ?? '').replace(/^.*@/, '');
+  const hostPort = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d*))?$/.exec(authority);
+  if (!hostPort) return new ClientError('TRANSPORT_ERROR', `Invalid host in URI "${uri}".`);
+  const host = hostPort[1] as string;
+  const defaultPort = secure ? '443' : '80';
+  const port = hostPort[2] || defaultPort;
+  const protocol = secure ? 'wss' : 'ws';
+  const origin = `${protocol}://${host}${port === defaultPort ? '' : `:${port}`}`;
+  return {
+    origin,
+    nsp: match[3] || '/',
+    query: match[4] ?? '',
+    id: `${protocol}://${host}:${port}${path}`,
+  };
+}
+
+function parseRelative(input: string, path: string): ParsedUri {
+  const q = input.indexOf('?');
+  const nsp = (q === -1 ? input : input.slice(0, q)) || '/';
+  return { origin: undefined, nsp, query: q === -1 ? '' : input.slice(q + 1), id: path };
+}
+
+/** Custom query values, as the `query` option takes them. */
+export type QueryValues = Readonly<Record<string, string | number | boolean | null | undefined>>;
+
+/**
+ * Builds the Engine.IO request path: `path?EIO=4&transport=websocket&<custom query>`. `EIO` and
+ * `transport` from the custom query are ignored: the protocol decides them.
+ *
+ * @example
+ * buildRequestPath('/socket.io/', 'a=1', { token: 'x' });
+ * // '/socket.io/?EIO=4&transport=websocket&a=1&token=x'
+ */
+export function buildRequestPath(path: string, uriQuery: string, query: QueryValues | undefined): string {
+  const parts = ['EIO=4', 'transport=websocket'];
+  for (const pair of uriQuery.split('&')) {
+    const key = pair.split('=')[0];
+    if (pair !== '' && key !== 'EIO' && key !== 'transport') parts.push(pair);
+  }
+  if (query) {
+    for (const key of Object.keys(query)) {
+      const value = query[key];
+      if (key === 'EIO' || key === 'transport' || value === undefined || value === null) continue;
+      parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`);
+    }
+  }
+  return `${path}?${parts.join('&')}`;
+}

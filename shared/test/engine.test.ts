@@ -1,0 +1,181 @@
+/**
+ * Engine.IO v4 over WebSocket against the official server: handshake, request path, pings, heartbeat
+ * watchdog, connection timeout, transport availability.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { type ClientError, io, type Manager, webSocketTransport } from '../src/socketio/index';
+import {
+  asClientError,
+  client,
+  closeClients,
+  once,
+  openPacket,
+  type RawServer,
+  startRawServer,
+  startServer,
+  type TestServer,
+} from './support/server';
+
+let server: TestServer | undefined;
+let raw: RawServer | undefined;
+const managers: Manager[] = [];
+afterEach(async () => {
+  closeClients();
+  for (const m of managers.splice(0)) m.close();
+  await server?.close();
+  await raw?.close();
+  server = undefined;
+  raw = undefined;
+});
+
+describe('engine', () => {
+  it('handshakes with EIO=4&transport=websocket and keeps custom query parameters', async () => {
+    server = await startServer();
+    const seen = once<
+      [{ handshake: { query: Record<string, string>; auth: unknown }; conn: { request: { url?: string } } }]
+    >(server.io, 'connection');
+    const socket = client(`${server.url}/?fromUri=1`, { query: { token: 'a b', n: 3 } });
+    const [serverSocket] = await seen;
+    await once(socket, 'connect');
+    expect(serverSocket.handshake.query).toMatchObject({
+      EIO: '4',
+      transport: 'websocket',
+      fromUri: '1',
+      token: 'a b',
+      n: '3',
+    });
+    expect(serverSocket.conn.request.url).toMatch(/^\/socket\.io\/\?EIO=4&transport=websocket&/);
+    expect(socket.io.engine?.handshake).toMatchObject({
+      pingInterval: 25000,
+      pingTimeout: 20000,
+      maxPayload: 1e6,
+    });
+    expect(typeof socket.id).toBe('string');
+  });
+
+  it('answers every ping, so the server keeps the connection past many ping intervals', async () => {
+    server = await startServer({ pingInterval: 40, pingTimeout: 200 });
+    const socket = client(server.url);
+    await once(socket, 'connect');
+    let pings = 0;
+    socket.io.on('ping', () => pings++);
+    let disconnected = false;
+    socket.on('disconnect', () => {
+      disconnected = true;
+    });
+    // 8 pings, each answered in time (else the server closes after pingTimeout).
+    for (let i = 0; i < 8; i++) await once(socket.io, 'ping', 5000);
+    expect(pings).toBeGreaterThanOrEqual(8);
+    expect(disconnected).toBe(false);
+    expect(socket.connected).toBe(true);
+  });
+
+  it('watchdog: a server that stops pinging is closed after pingInterval + pingTimeout and reconnected', async () => {
+    raw = await startRawServer((ws) => {
+      // Opens, accepts the namespace, then stays silent: no pings at all.
+      ws.send(openPacket({ pingInterval: 100, pingTimeout: 100 }));
+      ws.on('message', (data) => {
+        if (data.toString() === '40') ws.send('40{"sid":"s1"}');
+      });
+    });
+    // Measured from before the connection: the watchdog (200 ms) starts after the handshake.
+    const started = Date.now();
+    const socket = client(raw.url, { reconnectionDelay: 20, reconnectionDelayMax: 20 });
+    await once(socket, 'connect');
+    const [reason, details] = await once<[string, ClientError]>(socket, 'disconnect');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(195);
+    expect(reason).toBe('ping timeout');
+    expect(details.code).toBe('PING_TIMEOUT');
+    await once(socket.io, 'reconnect');
+    expect(raw.connections()).toBeGreaterThanOrEqual(2);
+  });
+
+  it('watchdog against the official server: pings paused via engine internals ⇒ ping timeout, reconnect', async () => {
+    server = await startServer({ pingInterval: 100, pingTimeout: 100 });
+    const socket = client(server.url);
+    const [serverSocket] = await Promise.all([
+      once<
+        [
+          {
+            conn: {
+              pingTimeoutTimer: NodeJS.Timeout;
+              pingIntervalTimer: NodeJS.Timeout;
+              schedulePing: () => void;
+            };
+          },
+        ]
+      >(server.io, 'connection').then((a) => a[0]),
+      once(socket, 'connect'),
+    ]);
+    // Stop the server's ping loop (engine.io internals): the client must notice on its own.
+    const conn = serverSocket.conn;
+    clearTimeout(conn.pingIntervalTimer);
+    clearTimeout(conn.pingTimeoutTimer);
+    conn.schedulePing = () => {};
+    const [reason] = await once<[string]>(socket, 'disconnect');
+    expect(reason).toBe('ping timeout');
+    await once(socket, 'connect');
+    expect(socket.connected).toBe(true);
+  });
+
+  it('times out a connection whose handshake never comes (CONNECT_TIMEOUT)', async () => {
+    raw = await startRawServer(() => {});
+    const socket = client(raw.url, { timeout: 150, reconnection: false });
+    const [error] = await once<[ClientError]>(socket, 'connect_error');
+    expect(error.code).toBe('CONNECT_TIMEOUT');
+    expect(socket.connected).toBe(false);
+  });
+
+  it('rejects a malformed handshake and reconnects', async () => {
+    raw = await startRawServer((ws, index) => {
+      if (index === 0) ws.send('0{not json');
+      else {
+        ws.send(openPacket());
+        ws.on('message', (d) => d.toString() === '40' && ws.send('40{"sid":"ok"}'));
+      }
+    });
+    const socket = client(raw.url);
+    const [error] = await once<[ClientError]>(socket, 'connect_error');
+    expect(error.code).toBe('PARSE_ERROR');
+    await once(socket, 'connect');
+  });
+
+  it('reports TRANSPORT_UNAVAILABLE when there is no WebSocket constructor or no URL', async () => {
+    // Node 20 has no global WebSocket; hide one if a newer runtime has it, so the default must fail.
+    const g = globalThis as { WebSocket?: unknown };
+    const saved = g.WebSocket;
+    g.WebSocket = undefined;
+    try {
+      const socket = io('http://127.0.0.1:9/', { forceNew: true, reconnection: false });
+      managers.push(socket.io);
+      const [error] = await once<[ClientError]>(socket, 'connect_error');
+      expect(error.code).toBe('TRANSPORT_UNAVAILABLE');
+      expect(error.message).toMatch(/webSocketTransport\(WebSocket\)/);
+    } finally {
+      if (saved === undefined) delete g.WebSocket;
+      else g.WebSocket = saved;
+    }
+    const bare = io('/realtime-voice', {
+      transport: webSocketTransport(WebSocket),
+      forceNew: true,
+      reconnection: false,
+    });
+    managers.push(bare.io);
+    const [error] = await once<[ClientError]>(bare, 'connect_error');
+    expect(asClientError(error).code).toBe('TRANSPORT_UNAVAILABLE');
+  });
+
+  it('reports a refused connection as TRANSPORT_ERROR with reconnect_error on each attempt', async () => {
+    raw = await startRawServer(() => {});
+    const url = raw.url;
+    await raw.close();
+    raw = undefined;
+    const socket = client(url, { reconnectionAttempts: 2 });
+    const errors: ClientError[] = [];
+    socket.on('connect_error', (e) => errors.push(e));
+    await once(socket.io, 'reconnect_failed');
+    expect(errors.length).toBe(3);
+    expect(errors.every((e) => e.code === 'TRANSPORT_ERROR')).toBe(true);
+  });
+});
