@@ -1,0 +1,41 @@
+/**
+ * @module errors — the one error type speech code throws or reports, with a stable machine-readable code.
+ *
+ * The server turns `code` + `message` into `{ code, message }` for clients as they are, so messages are
+ * written for the person running the server (what is wrong, what to do), never with stack traces or paths
+ * a client should not see beyond what helps to fix the install.
+ */
+
+/** Codes speech code produces; the server maps them to HTTP statuses or `session-error`s. */
+export type SpeechErrorCode =
+  | 'ENGINE_UNAVAILABLE'
+  | 'ENGINE_FAILED'
+  | 'ENGINE_CLOSED'
+  | 'UNKNOWN_ENGINE'
+  | 'UNSUPPORTED_SAMPLE_RATE'
+  | 'UNSUPPORTED_LANGUAGE'
+  | 'WAV_NOT_RIFF'
+  | 'WAV_TRUNCATED'
+  | 'WAV_NO_DATA'
+  | 'WAV_UNSUPPORTED_FORMAT';
+
+/**
+ * An error with a stable `code`.
+ *
+ * @example
+ * throw new SpeechError('ENGINE_UNAVAILABLE', 'pocketsphinx is not installed: apt-get install …');
+ */
+export class SpeechError extends Error {
+  readonly code: SpeechErrorCode;
+
+  constructor(code: SpeechErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SpeechError';
+    this.code = code;
+  }
+}
+
+/** Narrows an unknown thrown value to a `SpeechError`. */
+export function isSpeechError(value: unknown): value is SpeechError {
+  return value instanceof SpeechError;
+}

@@ -1,0 +1,24 @@
+/**
+ * @module speech — speech recognition behind one streaming interface: engines, their registry, WAV input.
+ *
+ * The server imports from here only; engine internals (native bindings, decoder pumps) stay private.
+ */
+
+export type {
+  EngineStatus,
+  FinalHypothesis,
+  SpeechEngine,
+  SpeechStream,
+  SpeechStreamListener,
+  SpeechStreamOptions,
+} from './engine';
+export { isSpeechError, SpeechError, type SpeechErrorCode } from './errors';
+export {
+  createPocketsphinxEngine,
+  DEFAULT_MODEL_DIR,
+  type DecodeSample,
+  POCKETSPHINX_PACKAGES,
+  type PocketsphinxEngineOptions,
+} from './pocketsphinx';
+export { createEngineRegistry, type EngineRegistry } from './registry';
+export { encodeWav, parseWav, requireSpeechFormat, type WavAudio } from './wav';

@@ -1,0 +1,45 @@
+/**
+ * @module speech-registry.test — engine lookup by name, the default, and configuration mistakes.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { createEngineRegistry, type SpeechEngine } from '../src/speech';
+
+function fakeEngine(name: string, closed: string[] = []): SpeechEngine {
+  return {
+    name,
+    languages: ['en-US'],
+    status: () => ({ ready: true }),
+    createStream: () => Promise.reject(new Error('not used')),
+    close: async () => {
+      closed.push(name);
+    },
+  };
+}
+
+describe('createEngineRegistry', () => {
+  it('resolves names, falls back to the default, and lists engines in order', () => {
+    const a = fakeEngine('pocketsphinx');
+    const b = fakeEngine('tencent');
+    const registry = createEngineRegistry([a, b], 'tencent');
+    expect(registry.defaultEngine).toBe(b);
+    expect(registry.get()).toBe(b);
+    expect(registry.get('pocketsphinx')).toBe(a);
+    expect(registry.get('nope')).toBeUndefined();
+    expect(registry.list()).toEqual([a, b]);
+  });
+
+  it('refuses an unknown default and duplicate names at construction', () => {
+    expect(() => createEngineRegistry([fakeEngine('a')], 'b')).toThrow(
+      /Default speech engine "b" is not registered \(known: a\)/,
+    );
+    expect(() => createEngineRegistry([], 'a')).toThrow(/known: none/);
+    expect(() => createEngineRegistry([fakeEngine('a'), fakeEngine('a')], 'a')).toThrow(/registered twice/);
+  });
+
+  it('closes every engine', async () => {
+    const closed: string[] = [];
+    await createEngineRegistry([fakeEngine('a', closed), fakeEngine('b', closed)], 'a').close();
+    expect(closed.sort()).toEqual(['a', 'b']);
+  });
+});
