@@ -29,21 +29,18 @@ export interface BackoffOptions {
 export class Backoff {
   /** Number of delays handed out since the last reset. */
   attempts = 0;
-  private readonly opts: Required<BackoffOptions>;
+  private readonly _opts: Required<BackoffOptions>;
 
   constructor(opts: BackoffOptions) {
-    this.opts = {
-      factor: 2,
-      random: Math.random,
-      ...opts,
+    this._opts = Object.assign({ factor: 2, random: Math.random }, opts, {
       jitter: Math.min(Math.max(opts.jitter, 0), 1),
       min: Math.max(opts.min, 0),
-    };
+    });
   }
 
   /** The next delay in ms. */
   duration(): number {
-    const { min, max, factor, jitter, random } = this.opts;
+    const { min, max, factor, jitter, random } = this._opts;
     // Cap the exponent's effect early so huge attempt counts never reach Infinity/NaN.
     let ms = Math.min(min * factor ** Math.min(this.attempts, 64), max);
     this.attempts++;

@@ -8,7 +8,7 @@ interface Events {
 
 class TestEmitter extends Emitter<{}, {}, Events> {
   fire<K extends keyof Events & string>(ev: K, ...args: EventParams<Events, K>): void {
-    this.emitReserved(ev, ...args);
+    this._emitReserved(ev, ...args);
   }
 }
 

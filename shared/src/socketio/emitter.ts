@@ -38,21 +38,21 @@ export type ReservedOrUserListener<R, L, Ev extends string> =
 type Callable = (...args: unknown[]) => void;
 interface Entry {
   /** What is called. */
-  readonly call: Callable;
+  readonly _call: Callable;
   /** What `off` compares against (the user's function, also for `once` wrappers). */
-  readonly fn: unknown;
+  readonly _fn: unknown;
 }
 
 /**
- * Typed event emitter. Subclasses emit reserved events with `emitReserved` and user events with
- * `emitUntyped` (data decoded from the wire, whose types the compiler cannot know).
+ * Typed event emitter. Subclasses emit reserved events with `_emitReserved` and user events with
+ * `_emitUntyped` (data decoded from the wire, whose types the compiler cannot know).
  *
  * @example
  * class Thing extends Emitter<{}, {}, { ready: () => void }> {}
  * new Thing().on('ready', () => {});
  */
 export class Emitter<ListenEvents, _EmitEvents, ReservedEvents> {
-  private readonly listenerMap = new Map<string, Entry[]>();
+  private readonly _listeners = new Map<string, Entry[]>();
 
   /**
    * Adds a listener.
@@ -64,7 +64,7 @@ export class Emitter<ListenEvents, _EmitEvents, ReservedEvents> {
     ev: Ev,
     listener: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
   ): this {
-    this.addEntry(ev, { call: listener as unknown as Callable, fn: listener });
+    this._addEntry(ev, { _call: listener as unknown as Callable, _fn: listener });
     return this;
   }
 
@@ -80,13 +80,13 @@ export class Emitter<ListenEvents, _EmitEvents, ReservedEvents> {
   ): this {
     const target = listener as unknown as Callable;
     const entry: Entry = {
-      call: (...args: unknown[]) => {
-        this.removeEntry(ev, listener);
+      _call: (...args: unknown[]) => {
+        this._removeEntry(ev, listener);
         target.apply(this, args);
       },
-      fn: listener,
+      _fn: listener,
     };
-    this.addEntry(ev, entry);
+    this._addEntry(ev, entry);
     return this;
   }
 
@@ -100,9 +100,9 @@ export class Emitter<ListenEvents, _EmitEvents, ReservedEvents> {
     ev?: Ev,
     listener?: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
   ): this {
-    if (ev === undefined) this.listenerMap.clear();
-    else if (listener === undefined) this.listenerMap.delete(ev);
-    else this.removeEntry(ev, listener);
+    if (ev === undefined) this._listeners.clear();
+    else if (listener === undefined) this._listeners.delete(ev);
+    else this._removeEntry(ev, listener);
     return this;
   }
 
@@ -128,8 +128,9 @@ export class Emitter<ListenEvents, _EmitEvents, ReservedEvents> {
   listeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev: Ev,
   ): Array<ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>> {
-    const list = this.listenerMap.get(ev) ?? [];
-    return list.map((e) => e.fn as ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>);
+    return (this._listeners.get(ev) || []).map(
+      (e) => e._fn as ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
+    );
   }
 
   /**
@@ -139,36 +140,37 @@ export class Emitter<ListenEvents, _EmitEvents, ReservedEvents> {
    * if (!socket.hasListeners('connect_error')) warn();
    */
   hasListeners(ev: ReservedOrUserEventNames<ReservedEvents, ListenEvents>): boolean {
-    return (this.listenerMap.get(ev)?.length ?? 0) > 0;
+    // An event's list is removed as soon as it is empty.
+    return this._listeners.has(ev);
   }
 
   /** Emits a reserved event (only the class itself does this). */
-  protected emitReserved<Ev extends EventNames<ReservedEvents>>(
+  protected _emitReserved<Ev extends EventNames<ReservedEvents>>(
     ev: Ev,
     ...args: EventParams<ReservedEvents, Ev>
   ): void {
-    this.emitUntyped(ev, args);
+    this._emitUntyped(ev, args);
   }
 
   /** Calls the listeners of `ev` with `args`; a copy of the list, so listeners may remove themselves. */
-  protected emitUntyped(ev: string, args: readonly unknown[]): void {
-    const list = this.listenerMap.get(ev);
+  protected _emitUntyped(ev: string, args: readonly unknown[]): void {
+    const list = this._listeners.get(ev);
     if (list === undefined) return;
-    for (const entry of list.slice()) entry.call.apply(this, args as unknown[]);
+    for (const entry of list.slice()) entry._call.apply(this, args as unknown[]);
   }
 
-  private addEntry(ev: string, entry: Entry): void {
-    const list = this.listenerMap.get(ev);
-    if (list === undefined) this.listenerMap.set(ev, [entry]);
+  private _addEntry(ev: string, entry: Entry): void {
+    const list = this._listeners.get(ev);
+    if (list === undefined) this._listeners.set(ev, [entry]);
     else list.push(entry);
   }
 
-  private removeEntry(ev: string, fn: unknown): void {
-    const list = this.listenerMap.get(ev);
+  private _removeEntry(ev: string, fn: unknown): void {
+    const list = this._listeners.get(ev);
     if (list === undefined) return;
-    const index = list.findIndex((e) => e.fn === fn);
+    const index = list.findIndex((e) => e._fn === fn);
     if (index !== -1) list.splice(index, 1);
-    if (list.length === 0) this.listenerMap.delete(ev);
+    if (list.length === 0) this._listeners.delete(ev);
   }
 }
 

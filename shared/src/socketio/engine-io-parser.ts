@@ -37,7 +37,7 @@ export interface Handshake {
  * isArrayBuffer(new ArrayBuffer(1)); // true
  */
 export function isArrayBuffer(value: unknown): value is ArrayBuffer {
-  return value instanceof ArrayBuffer || Object.prototype.toString.call(value) === '[object ArrayBuffer]';
+  return Object.prototype.toString.call(value) === '[object ArrayBuffer]';
 }
 
 /**
@@ -60,11 +60,11 @@ export function encodeEnginePacket(packet: EnginePacket): string | ArrayBuffer {
 export function decodeEnginePacket(frame: unknown): EnginePacket | ClientError {
   if (isArrayBuffer(frame)) return { type: 'message', data: frame };
   if (typeof frame !== 'string' || frame.length === 0) {
-    return new ClientError('PARSE_ERROR', 'Received an empty or non-text, non-binary Engine.IO frame.');
+    return new ClientError('PARSE_ERROR', 'Bad Engine.IO frame');
   }
   const type = ENGINE_PACKET_TYPES[frame.charCodeAt(0) - 48];
   if (type === undefined) {
-    return new ClientError('PARSE_ERROR', `Unknown Engine.IO packet type "${frame.charAt(0)}".`);
+    return new ClientError('PARSE_ERROR', `Bad Engine.IO type ${frame.charAt(0)}`);
   }
   return frame.length > 1 ? { type, data: frame.slice(1) } : { type };
 }
@@ -76,14 +76,9 @@ export function decodeEnginePacket(frame: unknown): EnginePacket | ClientError {
  * parseHandshake('{"sid":"a","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}');
  */
 export function parseHandshake(data: string | ArrayBuffer | undefined): Handshake | ClientError {
-  let value: unknown;
   try {
-    value = typeof data === 'string' ? JSON.parse(data) : undefined;
-  } catch {
-    value = undefined;
-  }
-  if (typeof value === 'object' && value !== null) {
-    const v = value as Record<string, unknown>;
+    // Anything but a JSON object string throws here (ArrayBuffer, undefined) or below (null).
+    const v = JSON.parse(data as string);
     if (
       typeof v.sid === 'string' &&
       isNonNegativeFinite(v.pingInterval) &&
@@ -95,18 +90,18 @@ export function parseHandshake(data: string | ArrayBuffer | undefined): Handshak
         pingInterval: v.pingInterval,
         pingTimeout: v.pingTimeout,
         // 0 means "no limit" here, as in engine.io-client.
-        maxPayload: typeof v.maxPayload === 'number' ? v.maxPayload : 0,
-        upgrades: Array.isArray(v.upgrades)
-          ? v.upgrades.filter((u): u is string => typeof u === 'string')
-          : [],
+        maxPayload: v.maxPayload || 0,
+        upgrades: Array.isArray(v.upgrades) ? v.upgrades.filter((u: unknown) => typeof u === 'string') : [],
       };
     }
+  } catch {
+    // Not a handshake: reported below.
   }
-  return new ClientError('PARSE_ERROR', 'The server sent an invalid Engine.IO handshake.', data);
+  return new ClientError('PARSE_ERROR', 'Bad Engine.IO handshake', data);
 }
 
 function isNonNegativeFinite(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+  return Number.isFinite(value) && (value as number) >= 0;
 }
 
 /**
@@ -117,18 +112,13 @@ function isNonNegativeFinite(value: unknown): value is number {
  * utf8Length('é'); // 2
  */
 export function utf8Length(str: string): number {
-  let length = 0;
+  let length = str.length;
   for (let i = 0; i < str.length; i++) {
     const c = str.charCodeAt(i);
-    if (c < 0x80) length += 1;
-    else if (c < 0x800) length += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < str.length) {
-      const next = str.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        length += 4;
-        i++;
-      } else length += 3;
-    } else length += 3;
+    if (c < 0x80) continue;
+    length += c < 0x800 ? 1 : 2;
+    // A surrogate pair is 4 bytes: 3 counted for the high half, 1 for the low one (skipped).
+    if (c >= 0xd800 && c <= 0xdbff && (str.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
   }
   return length;
 }

@@ -7,9 +7,10 @@
  */
 import { Backoff } from './backoff';
 import { createLogger, type DebugOption, type Logger } from './debug';
-import { type DefaultEventsMap, Emitter, type EventsMap, subscribe } from './emitter';
-import { Engine, type EngineCloseReason, type RejectCallback } from './engine';
+import { type DefaultEventsMap, Emitter, type EventsMap } from './emitter';
+import { Engine, type EngineCloseReason, notSent, type RejectCallback } from './engine';
 import { ClientError } from './errors';
+import { assignDefined } from './options';
 import { Socket, type SocketOptions } from './socket';
 import { Decoder, encodePacket, type Packet } from './socket-io-parser';
 import type { LifecycleSource, Transport } from './transports/transport';
@@ -105,19 +106,18 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
   readonly opts: ManagerOptions;
   /** The current connection, if any. */
   engine: Engine | undefined;
-  private readonly uri: ParsedUri;
-  private readonly nsps = new Map<string, ManagedSocket>();
-  private readonly decoder = new Decoder();
-  private readonly backoff: Backoff;
-  private readonly log: Logger;
-  private state: 'closed' | 'opening' | 'open' = 'closed';
-  private reconnectingFlag = false;
-  private skipReconnect = false;
-  private reconnectTimer: Timer | undefined;
-  private openTimer: Timer | undefined;
-  private openCallback: ((error?: ClientError) => void) | undefined;
-  private engineSubs: Array<() => void> = [];
-  private lifecycleOff: (() => void) | undefined;
+  private readonly _uri: ParsedUri;
+  private readonly _nsps = new Map<string, ManagedSocket>();
+  private readonly _decoder = new Decoder();
+  private readonly _backoff: Backoff;
+  private readonly _log: Logger;
+  private _state: 'closed' | 'opening' | 'open' = 'closed';
+  private _reconnecting = false;
+  private _skipReconnect = false;
+  private _reconnectTimer: Timer | undefined;
+  private _openTimer: Timer | undefined;
+  private _openCallback: ((error?: ClientError) => void) | undefined;
+  private _lifecycleOff: (() => void) | undefined;
 
   constructor(uri?: string | Partial<ManagerOptions>, opts?: Partial<ManagerOptions & SocketOptions>) {
     super();
@@ -125,18 +125,13 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
       opts = uri;
       uri = undefined;
     }
-    const given = opts ?? {};
-    this.opts = {
-      ...DEFAULTS,
-      ...stripUndefined(given),
-      transport: given.transport ?? webSocketTransport(),
-      lifecycle: given.lifecycle,
-    };
+    this.opts = assignDefined(Object.assign({}, DEFAULTS) as ManagerOptions, opts);
+    this.opts.transport = this.opts.transport || webSocketTransport();
     const parsed = parseUri(uri, this.opts.path);
     if (parsed instanceof ClientError) throw parsed;
-    this.uri = parsed;
-    this.log = createLogger(this.opts.debug, 'socket.io:manager');
-    this.backoff = new Backoff({
+    this._uri = parsed;
+    this._log = createLogger(this.opts.debug, 'socket.io:manager');
+    this._backoff = new Backoff({
       min: this.opts.reconnectionDelay,
       max: this.opts.reconnectionDelayMax,
       jitter: this.opts.randomizationFactor,
@@ -146,12 +141,12 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
 
   /** `closed`, `opening` or `open`. */
   get readyState(): 'closed' | 'opening' | 'open' {
-    return this.state;
+    return this._state;
   }
 
   /** Whether a reconnection is scheduled or in progress. */
   get reconnecting(): boolean {
-    return this.reconnectingFlag;
+    return this._reconnecting;
   }
 
   /**
@@ -161,53 +156,41 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
    * manager.open((err) => { if (err) console.warn(err.code); });
    */
   open(callback?: (error?: ClientError) => void): this {
-    if (this.state !== 'closed') return this;
-    if (this.reconnectTimer !== undefined) {
+    if (this._state !== 'closed') return this;
+    if (this._reconnectTimer !== undefined) {
       // An explicit open() during the backoff wait replaces the scheduled attempt.
-      clearTimeout(this.reconnectTimer);
-      this.reconnectTimer = undefined;
-      this.reconnectingFlag = false;
+      this._stopReconnect();
     }
-    this.subscribeLifecycle();
+    this._log.debug('open', this._uri.origin);
+    this._subscribeLifecycle();
     // Never two live connections: drop whatever is left of the previous one before opening anew.
-    this.cleanupEngine();
-    this.skipReconnect = false;
-    this.state = 'opening';
-    this.openCallback = callback;
+    this._cleanupEngine();
+    this._skipReconnect = false;
+    this._state = 'opening';
+    this._openCallback = callback;
+    const path = buildRequestPath(this.opts.path, this._uri.query, this.opts.query);
+    const origin = this._uri.origin;
     const engine = new Engine(
-      this.opts.transport,
       {
-        url: this.uri.origin === undefined ? undefined : this.uri.origin + this.requestPath(),
-        path: this.requestPath(),
+        open: () => this._onOpen(),
+        data: (data) => this._onData(data),
+        ping: () => this._emitReserved('ping'),
+        close: (reason, error) => {
+          if (this._state === 'opening') this._onOpenFailed(error);
+          else this._onClose(reason, error);
+        },
       },
-      this.log.child('engine'),
+      this._log.child('engine'),
     );
     this.engine = engine;
-    this.engineSubs = [
-      subscribe(engine, 'open', () => this.onOpen()),
-      subscribe(engine, 'data', (data) => this.onData(data)),
-      subscribe(engine, 'ping', () => this.emitReserved('ping')),
-      subscribe(engine, 'close', (reason, error) => {
-        if (this.state === 'opening') {
-          this.onOpenFailed(
-            error ??
-              new ClientError('TRANSPORT_CLOSED', `The connection closed before it opened (${reason}).`),
-          );
-        } else this.onClose(reason, error);
-      }),
-    ];
-    if (this.opts.timeout !== false) {
-      const timeout = this.opts.timeout;
-      this.openTimer = setTimeout(() => {
-        this.openTimer = undefined;
-        if (this.state !== 'opening') return;
-        this.log.debug('connect timeout');
-        this.onOpenFailed(
-          new ClientError('CONNECT_TIMEOUT', `The connection did not open within ${timeout} ms.`),
-        );
-      }, timeout);
+    const timeout = this.opts.timeout;
+    if (timeout !== false) {
+      this._openTimer = setTimeout(
+        () => this._onOpenFailed(new ClientError('CONNECT_TIMEOUT', `Not open within ${timeout} ms`)),
+        timeout,
+      );
     }
-    engine.open();
+    engine.open(this.opts.transport, { url: origin && origin + path, path });
     return this;
   }
 
@@ -226,19 +209,17 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
     nsp: string,
     opts?: Partial<SocketOptions>,
   ): Socket<L, E> {
-    const existing = this.nsps.get(nsp);
-    if (existing !== undefined) {
-      if (this.opts.autoConnect && !existing.active) existing.connect();
-      return existing as unknown as Socket<L, E>;
-    }
-    const socket = new Socket<L, E>(this, nsp, opts);
-    this.nsps.set(nsp, socket);
-    return socket;
+    let socket = this._nsps.get(nsp);
+    if (socket === undefined) {
+      socket = new Socket<L, E>(this, nsp, opts);
+      this._nsps.set(nsp, socket);
+    } else if (this.opts.autoConnect && !socket.active) socket.connect();
+    return socket as Socket<L, E>;
   }
 
   /** Whether a socket exists for the namespace on this Manager. */
   hasSocket(nsp: string): boolean {
-    return this.nsps.has(nsp);
+    return this._nsps.has(nsp);
   }
 
   /**
@@ -248,17 +229,14 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
    * manager.close();
    */
   close(): this {
-    this.log.debug('close');
-    this.skipReconnect = true;
-    this.reconnectingFlag = false;
-    if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
-    this.lifecycleOff?.();
-    this.lifecycleOff = undefined;
+    this._skipReconnect = true;
+    this._stopReconnect();
+    if (this._lifecycleOff) this._lifecycleOff();
+    this._lifecycleOff = undefined;
     // Closing on purpose is not a failed reconnection attempt: no reconnect_error for it.
-    this.openCallback = undefined;
-    if (this.state === 'closed') this.cleanupEngine();
-    else this.onClose('forced close', undefined);
+    this._openCallback = undefined;
+    if (this._state === 'closed') this._cleanupEngine();
+    else this._onClose('forced close', undefined);
     return this;
   }
 
@@ -268,167 +246,146 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
   }
 
   /**
-   * Encodes and sends a packet (used by Socket). `onReject` gets the error when it cannot be sent
+   * @internal Encodes and sends a packet (for Socket). `onReject` gets the error when it cannot be sent
    * (PAYLOAD_TOO_LARGE, TRANSPORT_CLOSED).
    */
-  sendPacket(packet: Packet, onReject?: RejectCallback): void {
-    this.log.debug('send', packet.type, packet.nsp);
-    if (this.engine === undefined) {
-      onReject?.(new ClientError('TRANSPORT_CLOSED', 'Not connected; the packet was not sent.'));
-      return;
-    }
-    this.engine.send(encodePacket(packet), onReject);
+  _sendPacket(packet: Packet, onReject?: RejectCallback): void {
+    if (this.engine) this.engine.send(encodePacket(packet), onReject);
+    else if (onReject) onReject(notSent());
   }
 
-  /** Whether the connection is open and its heartbeat still alive (used by Socket before sending). */
-  isWritable(): boolean {
-    return this.state === 'open' && this.engine !== undefined && !this.engine.hasPingExpired();
+  /** @internal Whether the connection is open and its heartbeat alive (Socket asks before sending). */
+  _isWritable(): boolean {
+    return this._state === 'open' && !this.engine?.hasPingExpired();
   }
 
-  /** Called by a socket that disconnected: close the connection when no namespace is active any more. */
-  socketDestroyed(): void {
-    for (const socket of this.nsps.values()) if (socket.active) return;
-    this.close();
+  /** @internal A socket disconnected: close the connection when no namespace is active any more. */
+  _socketDestroyed(): void {
+    if (!this._anyActive()) this.close();
   }
 
-  private requestPath(): string {
-    return buildRequestPath(this.opts.path, this.uri.query, this.opts.query);
+  private _anyActive(): boolean {
+    for (const socket of this._nsps.values()) if (socket.active) return true;
+    return false;
   }
 
-  private onOpen(): void {
-    this.log.debug('open');
-    if (this.openTimer !== undefined) clearTimeout(this.openTimer);
-    this.openTimer = undefined;
-    this.state = 'open';
-    const callback = this.openCallback;
-    this.openCallback = undefined;
-    this.emitReserved('open');
-    callback?.();
+  private _stopReconnect(): void {
+    clearTimeout(this._reconnectTimer);
+    this._reconnectTimer = undefined;
+    this._reconnecting = false;
   }
 
-  private onOpenFailed(error: ClientError): void {
-    this.log.debug('open failed', error.code, error.message);
-    this.cleanupEngine();
-    this.state = 'closed';
-    const callback = this.openCallback;
-    this.openCallback = undefined;
-    this.emitReserved('error', error);
+  private _onOpen(): void {
+    this._state = 'open';
+    const callback = this._takeOpenCallback();
+    this._emitReserved('open');
+    if (callback) callback();
+  }
+
+  /** The pending `open()` callback, cleared with the open timer: an attempt ends exactly once. */
+  private _takeOpenCallback(): ((error?: ClientError) => void) | undefined {
+    clearTimeout(this._openTimer);
+    const callback = this._openCallback;
+    this._openCallback = undefined;
+    return callback;
+  }
+
+  private _onOpenFailed(error: ClientError): void {
+    this._log.debug('open failed', error.code);
+    this._cleanupEngine();
+    this._state = 'closed';
+    const callback = this._takeOpenCallback();
+    this._emitReserved('error', error);
     if (callback) callback(error);
-    else if (!this.reconnectingFlag && this.opts.reconnection) this.reconnect();
+    else if (!this._reconnecting && this.opts.reconnection) this._reconnect();
   }
 
-  private onData(data: string | ArrayBuffer): void {
-    const result = this.decoder.add(data);
-    if (result === undefined) return;
+  private _onData(data: string | ArrayBuffer): void {
+    const result = this._decoder.add(data);
     if (result instanceof ClientError) {
       // Like socket.io-client: a malformed frame ends this connection; reconnection starts a clean one.
-      this.log.warn(result.message);
-      this.onClose('parse error', result);
-      return;
-    }
-    this.log.debug('packet', result.type, result.nsp);
-    this.emitReserved('packet', result);
+      this._log.warn(result.message);
+      this._onClose('parse error', result);
+    } else if (result) this._emitReserved('packet', result);
   }
 
-  private onClose(reason: CloseReason, error: ClientError | undefined): void {
-    this.log.debug('onclose', reason);
-    this.cleanupEngine();
-    this.backoff.reset();
-    this.state = 'closed';
-    this.emitReserved('close', reason, error);
-    if (this.opts.reconnection && !this.skipReconnect) this.reconnect();
+  private _onClose(reason: CloseReason, error: ClientError | undefined): void {
+    this._log.debug('close', reason);
+    this._cleanupEngine();
+    this._backoff.reset();
+    this._state = 'closed';
+    this._emitReserved('close', reason, error);
+    if (this.opts.reconnection && !this._skipReconnect) this._reconnect();
   }
 
-  /** Unsubscribes from the engine and closes it, so nothing it does later reaches us. */
-  private cleanupEngine(): void {
-    for (const off of this.engineSubs) off();
-    this.engineSubs = [];
-    if (this.openTimer !== undefined) clearTimeout(this.openTimer);
-    this.openTimer = undefined;
-    this.decoder.reset();
-    const engine = this.engine;
+  /** Closes the engine quietly, so nothing it does later reaches us. */
+  private _cleanupEngine(): void {
+    clearTimeout(this._openTimer);
+    this._decoder.reset();
+    if (this.engine) this.engine.close();
     this.engine = undefined;
-    engine?.close();
   }
 
-  private reconnect(): void {
-    if (this.reconnectingFlag || this.skipReconnect) return;
-    if (this.backoff.attempts >= this.opts.reconnectionAttempts) {
-      this.log.debug('reconnect failed');
-      this.backoff.reset();
-      this.emitReserved('reconnect_failed');
+  private _reconnect(): void {
+    if (this._reconnecting || this._skipReconnect) return;
+    if (this._backoff.attempts >= this.opts.reconnectionAttempts) {
+      this._backoff.reset();
+      this._emitReserved('reconnect_failed');
       return;
     }
-    const delay = this.backoff.duration();
-    this.log.debug('reconnect in', delay, 'ms');
-    this.reconnectingFlag = true;
-    this.reconnectTimer = setTimeout(() => this.attemptReconnect(), delay);
+    const delay = this._backoff.duration();
+    this._log.debug('reconnect in', delay);
+    this._reconnecting = true;
+    this._reconnectTimer = setTimeout(() => this._attemptReconnect(), delay);
   }
 
-  private attemptReconnect(): void {
-    this.reconnectTimer = undefined;
-    if (this.skipReconnect) return;
-    this.emitReserved('reconnect_attempt', this.backoff.attempts);
-    // A listener may have closed the manager.
-    if (this.skipReconnect) return;
+  private _attemptReconnect(): void {
+    this._reconnectTimer = undefined;
+    // A listener of `reconnect_attempt` may close the manager.
+    if (!this._skipReconnect) this._emitReserved('reconnect_attempt', this._backoff.attempts);
+    if (this._skipReconnect) return;
     this.open((error) => {
+      const attempt = this._backoff.attempts;
+      this._reconnecting = false;
       if (error) {
-        this.reconnectingFlag = false;
-        this.reconnect();
-        this.emitReserved('reconnect_error', error);
+        this._reconnect();
+        this._emitReserved('reconnect_error', error);
       } else {
-        const attempt = this.backoff.attempts;
-        this.reconnectingFlag = false;
-        this.backoff.reset();
-        this.emitReserved('reconnect', attempt);
+        this._backoff.reset();
+        this._emitReserved('reconnect', attempt);
       }
     });
   }
 
-  private subscribeLifecycle(): void {
+  private _subscribeLifecycle(): void {
     const source = this.opts.lifecycle;
-    if (source === undefined || this.lifecycleOff !== undefined) return;
-    this.lifecycleOff = source({
-      foreground: () => this.onLifecycleReturn('foreground'),
-      background: () => this.log.debug('app in background'),
-      network: (isConnected) => {
-        if (isConnected) this.onLifecycleReturn('network');
-      },
-    });
+    if (source && !this._lifecycleOff) {
+      this._lifecycleOff = source({
+        foreground: () => this._onLifecycleReturn(),
+        background() {},
+        network: (isConnected) => isConnected && this._onLifecycleReturn(),
+      });
+    }
   }
 
   /**
    * The app came back or the network returned: a scheduled reconnection happens now instead of after
    * the backoff delay, and a connection whose heartbeat expired while suspended is replaced at once.
    */
-  private onLifecycleReturn(why: string): void {
-    if (this.skipReconnect || !this.opts.reconnection) return;
-    if (this.state === 'open') {
+  private _onLifecycleReturn(): void {
+    if (this._skipReconnect || !this.opts.reconnection) return;
+    if (this._state === 'open') {
       if (!this.engine?.hasPingExpired()) return;
       // Timers do not run while a mini-program is suspended: the watchdog may not have fired yet.
-      this.log.debug(why, ': heartbeat expired while away');
-      this.onClose(
-        'ping timeout',
-        new ClientError('PING_TIMEOUT', 'The heartbeat expired while the app was away.'),
-      );
+      this._onClose('ping timeout', new ClientError('PING_TIMEOUT', 'Heartbeat expired while away'));
     }
-    if (this.state === 'opening') return;
-    let anyActive = false;
-    for (const socket of this.nsps.values()) if (socket.active) anyActive = true;
-    if (!anyActive && !this.reconnectingFlag) return;
-    this.log.debug(why, ': reconnecting now');
-    if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
-    this.backoff.reset();
+    if (this._state === 'opening' || !(this._anyActive() || this._reconnecting)) return;
+    this._log.debug('lifecycle: reconnect now');
+    clearTimeout(this._reconnectTimer);
+    this._backoff.reset();
     // Count this as attempt 1 (the delay itself is skipped), so `reconnect_attempt` numbering holds.
-    this.backoff.duration();
-    this.reconnectingFlag = true;
-    this.attemptReconnect();
+    this._backoff.duration();
+    this._reconnecting = true;
+    this._attemptReconnect();
   }
-}
-
-function stripUndefined<T extends object>(obj: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const key of Object.keys(obj) as Array<keyof T>) if (obj[key] !== undefined) out[key] = obj[key];
-  return out;
 }

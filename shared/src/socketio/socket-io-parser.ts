@@ -56,6 +56,28 @@ export function isBinary(value: unknown): value is ArrayBuffer | ArrayBufferView
   return isArrayBuffer(value) || ArrayBuffer.isView(value);
 }
 
+/** Whether `test` holds for `data` or for anything nested in its arrays and objects (binary is a leaf). */
+function someDeep(data: unknown, test: (value: unknown) => boolean): boolean {
+  return (
+    test(data) ||
+    (typeof data === 'object' &&
+      data !== null &&
+      !isBinary(data) &&
+      Object.values(data).some((value) => someDeep(value, test)))
+  );
+}
+
+/** A copy of `data` whose values `replace` changes are replaced, nested arrays and plain objects included. */
+function replaceDeep(data: unknown, replace: (value: unknown) => unknown): unknown {
+  const replaced = replace(data);
+  if (replaced !== data || typeof data !== 'object' || data === null || data instanceof Date) return replaced;
+  if (Array.isArray(data)) return data.map((item) => replaceDeep(item, replace));
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(data))
+    copy[key] = replaceDeep((data as Record<string, unknown>)[key], replace);
+  return copy;
+}
+
 /**
  * Whether any binary value is nested anywhere in `data`.
  *
@@ -63,16 +85,7 @@ export function isBinary(value: unknown): value is ArrayBuffer | ArrayBufferView
  * hasBinary([{ a: new Uint8Array(1) }]); // true
  */
 export function hasBinary(data: unknown): boolean {
-  if (isBinary(data)) return true;
-  if (Array.isArray(data)) return data.some(hasBinary);
-  if (typeof data === 'object' && data !== null && !(data instanceof Date)) {
-    for (const key in data) {
-      if (Object.hasOwn(data, key) && hasBinary((data as Record<string, unknown>)[key])) {
-        return true;
-      }
-    }
-  }
-  return false;
+  return someDeep(data, isBinary);
 }
 
 /** Exactly the bytes of a binary value as an ArrayBuffer (a view's slice, never its whole backing store). */
@@ -83,98 +96,15 @@ export function toArrayBuffer(value: ArrayBuffer | ArrayBufferView): ArrayBuffer
   return buffer.slice(byteOffset, byteOffset + byteLength) as ArrayBuffer;
 }
 
-function deconstruct(data: unknown, buffers: ArrayBuffer[]): unknown {
-  if (isBinary(data)) {
-    const placeholder = { _placeholder: true, num: buffers.length };
-    buffers.push(toArrayBuffer(data));
-    return placeholder;
-  }
-  if (Array.isArray(data)) return data.map((item) => deconstruct(item, buffers));
-  if (typeof data === 'object' && data !== null && !(data instanceof Date)) {
-    const copy: Record<string, unknown> = {};
-    for (const key in data) {
-      if (Object.hasOwn(data, key)) {
-        copy[key] = deconstruct((data as Record<string, unknown>)[key], buffers);
-      }
-    }
-    return copy;
-  }
-  return data;
-}
-
 function isPlaceholder(value: unknown): value is { _placeholder: true; num: unknown } {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as Record<string, unknown>)._placeholder === true &&
-    'num' in value
-  );
+  return (value as { _placeholder?: unknown } | null)?._placeholder === true && 'num' in (value as object);
 }
 
-/** Every placeholder must point at an attachment that will come; checked before waiting for frames. */
-function placeholdersValid(data: unknown, attachments: number): boolean {
-  if (isPlaceholder(data)) {
-    return (
-      typeof data.num === 'number' && Number.isInteger(data.num) && data.num >= 0 && data.num < attachments
-    );
-  }
-  if (Array.isArray(data)) return data.every((item) => placeholdersValid(item, attachments));
-  if (typeof data === 'object' && data !== null) {
-    for (const key in data) {
-      if (
-        Object.hasOwn(data, key) &&
-        !placeholdersValid((data as Record<string, unknown>)[key], attachments)
-      ) {
-        return false;
-      }
-    }
-  }
-  return true;
-}
+const isPlainObject = (value: unknown): boolean =>
+  Object.prototype.toString.call(value) === '[object Object]';
 
-function reconstruct(data: unknown, buffers: readonly ArrayBuffer[]): unknown {
-  if (isPlaceholder(data)) return buffers[data.num as number];
-  if (Array.isArray(data)) return data.map((item) => reconstruct(item, buffers));
-  if (typeof data === 'object' && data !== null) {
-    const copy: Record<string, unknown> = {};
-    for (const key in data) {
-      if (Object.hasOwn(data, key)) {
-        copy[key] = reconstruct((data as Record<string, unknown>)[key], buffers);
-      }
-    }
-    return copy;
-  }
-  return data;
-}
-
-function isPlainObject(value: unknown): boolean {
-  return Object.prototype.toString.call(value) === '[object Object]';
-}
-
-function isAckIdValid(id: unknown): boolean {
-  return id === undefined || (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0);
-}
-
-function isDataValid(type: PacketTypeValue, data: unknown): boolean {
-  switch (type) {
-    case PacketType.CONNECT:
-      return data === undefined || isPlainObject(data);
-    case PacketType.DISCONNECT:
-      return data === undefined;
-    case PacketType.CONNECT_ERROR:
-      return typeof data === 'string' || isPlainObject(data);
-    case PacketType.EVENT:
-    case PacketType.BINARY_EVENT:
-      return (
-        Array.isArray(data) &&
-        (typeof data[0] === 'number' ||
-          (typeof data[0] === 'string' && RESERVED_EVENTS.indexOf(data[0]) === -1))
-      );
-    case PacketType.ACK:
-    case PacketType.BINARY_ACK:
-      return Array.isArray(data);
-  }
-}
+/** A safe non-negative integer: an ack id or an attachment index / count. */
+const isIndex = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 
 /**
  * The guard the official parser applies, a little stricter: a known type, a namespace starting with `/`,
@@ -184,21 +114,30 @@ function isDataValid(type: PacketTypeValue, data: unknown): boolean {
  * @example
  * isPacketValid({ type: 2, nsp: '/', data: ['hello'] }); // true
  */
-export function isPacketValid(packet: Packet): boolean {
-  const { type, nsp, id, attachments, data } = packet;
-  if (!(Number.isInteger(type) && type >= 0 && type <= 6)) return false;
-  if (typeof nsp !== 'string' || nsp.charAt(0) !== '/') return false;
-  if (!isAckIdValid(id)) return false;
+export function isPacketValid({ type, nsp, id, attachments, data }: Packet): boolean {
   const isAck = type === PacketType.ACK || type === PacketType.BINARY_ACK;
   const isEvent = type === PacketType.EVENT || type === PacketType.BINARY_EVENT;
-  if (isAck && id === undefined) return false;
-  if (!isAck && !isEvent && id !== undefined) return false;
-  const isBinaryType = type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK;
-  if (isBinaryType) {
-    if (!(typeof attachments === 'number' && Number.isSafeInteger(attachments) && attachments >= 0))
-      return false;
-  } else if (attachments !== undefined) return false;
-  return isDataValid(type, data);
+  return (
+    Number.isInteger(type) &&
+    type >= 0 &&
+    type <= 6 &&
+    typeof nsp === 'string' &&
+    nsp.charAt(0) === '/' &&
+    (id === undefined ? !isAck : (isAck || isEvent) && isIndex(id)) &&
+    (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK
+      ? isIndex(attachments)
+      : attachments === undefined) &&
+    (type === PacketType.CONNECT
+      ? data === undefined || isPlainObject(data)
+      : type === PacketType.DISCONNECT
+        ? data === undefined
+        : type === PacketType.CONNECT_ERROR
+          ? typeof data === 'string' || isPlainObject(data)
+          : Array.isArray(data) &&
+            (isAck ||
+              typeof data[0] === 'number' ||
+              (typeof data[0] === 'string' && !RESERVED_EVENTS.includes(data[0]))))
+  );
 }
 
 /**
@@ -209,27 +148,26 @@ export function isPacketValid(packet: Packet): boolean {
  * encodePacket({ type: 2, nsp: '/chat', id: 1, data: ['msg', 'hi'] }); // ['2/chat,1["msg","hi"]']
  */
 export function encodePacket(packet: Packet): Array<string | ArrayBuffer> {
+  const { nsp, id } = packet;
   let { type, data } = packet;
   const buffers: ArrayBuffer[] = [];
+  let str = '';
   if ((type === PacketType.EVENT || type === PacketType.ACK) && hasBinary(data)) {
     type = type === PacketType.EVENT ? PacketType.BINARY_EVENT : PacketType.BINARY_ACK;
-    data = deconstruct(data, buffers);
+    data = replaceDeep(data, (value) =>
+      isBinary(value) ? { _placeholder: true, num: buffers.push(toArrayBuffer(value)) - 1 } : value,
+    );
+    str = `${buffers.length}-`;
   }
-  let str = String(type);
-  if (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) str += `${buffers.length}-`;
-  if (packet.nsp && packet.nsp !== '/') str += `${packet.nsp},`;
-  if (packet.id !== undefined) str += packet.id;
-  if (data !== undefined) str += JSON.stringify(data);
-  return [str, ...buffers];
+  str = type + str + (nsp && nsp !== '/' ? `${nsp},` : '') + (id ?? '');
+  return [data === undefined ? str : str + JSON.stringify(data), ...buffers];
 }
 
-function parseError(message: string, frame: unknown): ClientError {
-  return new ClientError('PARSE_ERROR', `Malformed Socket.IO packet: ${message}.`, frame);
-}
-
-function isDigit(c: string): boolean {
-  return c >= '0' && c <= '9';
-}
+/**
+ * `<type>[<attachments>-][<nsp>,][<id>][<json>]`: the attachment count and the id are at most 10 and
+ * 15 digits (safe integers); anything longer fails as JSON.
+ */
+const TEXT_PACKET = /^(\d)(?:(\d{1,10})-)?(?:(\/[^,]*),?)?(\d{0,15})([\s\S]*)$/;
 
 /**
  * Decodes the text frame of a packet. Binary packets come back with placeholders still in `data`.
@@ -238,46 +176,40 @@ function isDigit(c: string): boolean {
  * decodeString('2["hello"]'); // { type: 2, nsp: '/', data: ['hello'] }
  */
 export function decodeString(str: string): Packet | ClientError {
-  const type = str.charCodeAt(0) - 48;
-  if (!(type >= 0 && type <= 6)) return parseError('unknown packet type', str);
-  let i = 1;
-  let attachments: number | undefined;
-  if (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) {
-    const start = i;
-    while (i < str.length && isDigit(str.charAt(i))) i++;
-    // 10 digits is far beyond any real count; longer would not be a safe integer for long.
-    if (i === start || i - start > 10 || str.charAt(i) !== '-') return parseError('illegal attachments', str);
-    attachments = Number(str.slice(start, i));
-    i++;
-  }
-  let nsp = '/';
-  if (str.charAt(i) === '/') {
-    const comma = str.indexOf(',', i);
-    const end = comma === -1 ? str.length : comma;
-    nsp = str.slice(i, end);
-    i = comma === -1 ? end : end + 1;
-  }
-  let id: number | undefined;
-  if (isDigit(str.charAt(i))) {
-    const start = i;
-    while (i < str.length && isDigit(str.charAt(i))) i++;
-    if (i - start > 15) return parseError('ack id too large', str);
-    id = Number(str.slice(start, i));
-  }
-  let data: unknown;
-  if (i < str.length) {
-    try {
-      data = JSON.parse(str.slice(i));
-    } catch {
-      return parseError('invalid JSON payload', str);
+  const match = TEXT_PACKET.exec(str);
+  let packet: Packet | undefined;
+  try {
+    if (match) {
+      const [, type, attachments, nsp, id, json] = match;
+      packet = {
+        type: Number(type) as PacketTypeValue,
+        nsp: nsp ?? '/',
+        id: id ? Number(id) : undefined,
+        data: json ? JSON.parse(json) : undefined,
+        attachments: attachments === undefined ? undefined : Number(attachments),
+      };
     }
+  } catch {
+    // Invalid JSON: reported below.
   }
-  const packet: Packet = { type: type as PacketTypeValue, nsp, id, data, attachments };
-  if (!isPacketValid(packet)) return parseError('invalid packet', str);
-  if (attachments !== undefined && !placeholdersValid(data, attachments)) {
-    return parseError('placeholder does not match the attachments', str);
+  if (
+    !packet ||
+    !isPacketValid(packet) ||
+    // Every placeholder must point at an attachment that will come; checked before waiting for frames.
+    (packet.attachments !== undefined &&
+      someDeep(
+        packet.data,
+        (value) =>
+          isPlaceholder(value) && !(isIndex(value.num) && value.num < (packet as Packet).attachments!),
+      ))
+  ) {
+    return parseError(str);
   }
   return packet;
+}
+
+function parseError(frame: unknown): ClientError {
+  return new ClientError('PARSE_ERROR', 'Bad Socket.IO packet', frame);
 }
 
 /**
@@ -291,36 +223,35 @@ export function decodeString(str: string): Packet | ClientError {
  * decoder.add(new ArrayBuffer(4)); // { type: 5, nsp: '/', data: ['audio', ArrayBuffer] }
  */
 export class Decoder {
-  private pending: { packet: Packet; buffers: ArrayBuffer[] } | undefined;
+  private _packet: Packet | undefined;
+  private _buffers: ArrayBuffer[] = [];
 
   add(frame: string | ArrayBuffer): Packet | ClientError | undefined {
-    if (typeof frame === 'string') {
-      if (this.pending !== undefined) {
-        this.reset();
-        return parseError('text frame while binary attachments were expected', frame);
-      }
+    if (typeof frame === 'string' && !this._packet) {
       const packet = decodeString(frame);
-      if (packet instanceof ClientError) return packet;
-      if (packet.attachments === undefined) return packet;
-      if (packet.attachments === 0) return this.finish(packet, []);
-      this.pending = { packet, buffers: [] };
-      return undefined;
+      if (packet instanceof ClientError || packet.attachments === undefined) return packet;
+      this._packet = packet;
+    } else if (this._packet && isArrayBuffer(frame)) this._buffers.push(frame);
+    else {
+      // Binary when none was expected, or text while attachments were.
+      this.reset();
+      return parseError(frame);
     }
-    if (!isArrayBuffer(frame)) return parseError('frame is neither text nor binary', frame);
-    if (this.pending === undefined) return parseError('binary frame when none was expected', frame);
-    this.pending.buffers.push(frame);
-    if (this.pending.buffers.length < (this.pending.packet.attachments ?? 0)) return undefined;
-    const { packet, buffers } = this.pending;
-    this.pending = undefined;
-    return this.finish(packet, buffers);
+    const { type, nsp, id, data, attachments } = this._packet;
+    if (this._buffers.length < (attachments as number)) return undefined;
+    const buffers = this._buffers;
+    this.reset();
+    return {
+      type,
+      nsp,
+      id,
+      data: replaceDeep(data, (value) => (isPlaceholder(value) ? buffers[value.num as number] : value)),
+    };
   }
 
   /** Drops a partly received packet (on disconnect). */
   reset(): void {
-    this.pending = undefined;
-  }
-
-  private finish(packet: Packet, buffers: readonly ArrayBuffer[]): Packet {
-    return { type: packet.type, nsp: packet.nsp, id: packet.id, data: reconstruct(packet.data, buffers) };
+    this._packet = undefined;
+    this._buffers = [];
   }
 }

@@ -17,7 +17,8 @@ import {
 } from './emitter';
 import { ClientError } from './errors';
 import type { CloseReason, Manager } from './manager';
-import { type Packet, PacketType } from './socket-io-parser';
+import { assignDefined } from './options';
+import { type Packet, PacketType, RESERVED_EVENTS } from './socket-io-parser';
 
 /** The `auth` option: an object, or a function that hands the object over (called on every connect). */
 export type AuthOption =
@@ -72,41 +73,29 @@ type Callable = (...args: unknown[]) => void;
 type Timer = ReturnType<typeof setTimeout>;
 
 interface Flags {
-  volatile?: boolean;
-  timeout?: number;
-  fromQueue?: boolean;
+  _volatile?: boolean;
+  _timeout?: number;
+  _fromQueue?: boolean;
 }
 
 interface AckEntry {
-  readonly fn: Callable;
-  readonly withError: boolean;
-  timer?: Timer;
-}
-
-interface BufferedPacket {
-  readonly packet: Packet;
-  readonly event: string;
+  readonly _fn: Callable;
+  readonly _withError: boolean;
+  _timer?: Timer;
 }
 
 interface QueuedPacket {
-  readonly args: unknown[];
-  readonly flags: Flags;
-  tryCount: number;
-  pending: boolean;
+  readonly _args: unknown[];
+  readonly _flags: Flags;
+  _tryCount: number;
+  _pending: boolean;
 }
 
 /** Ack callbacks that take an error first (emitWithAck, retries); the rest are only called on success. */
 const ERROR_FIRST = new WeakSet<object>();
 
-/** Our own reserved names: a server event with one of these names is not passed to `on` listeners. */
-const LOCAL_RESERVED = [
-  'connect',
-  'connect_error',
-  'disconnect',
-  'emit_error',
-  'newListener',
-  'removeListener',
-];
+/** Our own reserved names: never emitted to the server, and a server event so named reaches only onAny. */
+const LOCAL_RESERVED = [...RESERVED_EVENTS, 'emit_error'];
 
 /**
  * One namespace. Create with `io()` or `manager.socket()`.
@@ -131,34 +120,30 @@ export class Socket<
   recovered = false;
   /** Sent with each CONNECT; may be changed between connections. */
   auth: AuthOption | undefined;
-  private readonly opts: { ackTimeout: number | undefined; retries: number; maxBufferedPackets: number };
-  private readonly log: Logger;
-  private receiveBuffer: unknown[][] = [];
-  private sendBuffer: BufferedPacket[] = [];
-  private readonly queue: QueuedPacket[] = [];
-  private readonly acks = new Map<number, AckEntry>();
-  private ids = 0;
+  private readonly _opts: SocketOptions & { maxBufferedPackets: number };
+  private readonly _log: Logger;
+  private _receiveBuffer: unknown[][] = [];
+  private _sendBuffer: Packet[] = [];
+  private readonly _queue: QueuedPacket[] = [];
+  private readonly _acks = new Map<number, AckEntry>();
+  private _ids = 0;
   /** Incremented when a connection ends: an ack reply belongs to the connection its event came on. */
-  private session = 0;
-  private flags: Flags = {};
-  private subs: Array<() => void> | undefined;
-  private pid: string | undefined;
-  private lastOffset: string | undefined;
-  private anyListeners: Callable[] = [];
-  private anyOutgoingListeners: Callable[] = [];
+  private _session = 0;
+  private _flags: Flags = {};
+  private _subs: Array<() => void> | undefined;
+  private _pid: string | undefined;
+  private _offset: string | undefined;
+  private _anyIn: Callable[] = [];
+  private _anyOut: Callable[] = [];
 
   constructor(io: Manager, nsp: string, opts?: Partial<SocketOptions>) {
     super();
     this.io = io;
     this.nsp = nsp;
-    this.auth = opts?.auth ?? (io.opts as Partial<SocketOptions>).auth;
-    const fromManager = io.opts as Partial<SocketOptions>;
-    this.opts = {
-      ackTimeout: opts?.ackTimeout ?? fromManager.ackTimeout,
-      retries: opts?.retries ?? fromManager.retries ?? 0,
-      maxBufferedPackets: opts?.maxBufferedPackets ?? io.opts.maxBufferedPackets,
-    };
-    this.log = createChildLogger(io, nsp);
+    // The Manager's options hold what `io()` was given, socket options included.
+    this._opts = assignDefined(Object.assign({ retries: 0 } as SocketOptions, io.opts), opts);
+    this.auth = this._opts.auth;
+    this._log = createLogger(io.opts.debug, `socket.io:socket${nsp}`);
     if (io.opts.autoConnect) this.open();
   }
 
@@ -169,7 +154,7 @@ export class Socket<
 
   /** Whether the socket wants to be connected (it reconnects by itself while active). */
   get active(): boolean {
-    return this.subs !== undefined;
+    return !!this._subs;
   }
 
   /**
@@ -183,9 +168,15 @@ export class Socket<
     if (this.connected) return this;
     // Already active means a CONNECT is on its way (or will be sent on `open`): do not send another.
     const wasActive = this.active;
-    this.subscribeManager();
-    if (!this.io.reconnecting) this.io.open();
-    if (!wasActive && this.io.readyState === 'open') this.onOpen();
+    const io = this.io;
+    this._subs = this._subs || [
+      subscribe(io, 'open', () => this._onOpen()),
+      subscribe(io, 'packet', (packet) => this._onPacket(packet)),
+      subscribe(io, 'error', (error) => this.connected || this._emitReserved('connect_error', error)),
+      subscribe(io, 'close', (reason, error) => this._onClose(reason, error)),
+    ];
+    if (!io.reconnecting) io.open();
+    if (!wasActive && io.readyState === 'open') this._onOpen();
     return this;
   }
 
@@ -203,9 +194,9 @@ export class Socket<
    */
   disconnect(): this {
     const wasConnected = this.connected;
-    if (wasConnected) this.packet({ type: PacketType.DISCONNECT, nsp: this.nsp });
-    this.destroy();
-    if (wasConnected) this.onClose('io client disconnect', undefined);
+    if (wasConnected) this._packet({ type: PacketType.DISCONNECT, nsp: this.nsp });
+    this._destroy();
+    if (wasConnected) this._onClose('io client disconnect', undefined);
     return this;
   }
 
@@ -222,43 +213,29 @@ export class Socket<
    * socket.emit('stop', (res) => console.log(res));
    */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): this {
-    if (LOCAL_RESERVED.indexOf(ev) !== -1) throw new Error(`"${ev}" is a reserved event name`);
-    const flags = this.flags;
-    this.flags = {};
+    if (LOCAL_RESERVED.includes(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    const flags = this._flags;
+    this._flags = {};
     const all: unknown[] = [ev, ...args];
-    if (this.opts.retries > 0 && !flags.fromQueue && !flags.volatile) {
-      this.addToQueue(all, flags);
+    if (this._opts.retries > 0 && !flags._fromQueue && !flags._volatile) {
+      this._addToQueue(all, flags);
       return this;
     }
     let id: number | undefined;
-    const last = all[all.length - 1];
-    if (typeof last === 'function') {
+    const ack = all[all.length - 1];
+    if (typeof ack === 'function') {
       all.pop();
-      id = this.ids++;
-      this.registerAck(id, last as Callable, flags);
+      id = this._ids++;
+      this._registerAck(id, ack as Callable, flags);
     }
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp, id, data: all };
-    const writable = this.connected && this.io.isWritable();
-    if (flags.volatile && !writable) {
-      this.log.debug('volatile packet dropped', ev);
+    const writable = this.connected && this.io._isWritable();
+    if (writable) this._sendEvent(packet);
+    else if (flags._volatile) {
       // A dropped volatile emit never gets an ack; only a timeout (if set) will end its wait.
-      if (id !== undefined && this.acks.get(id)?.timer === undefined) this.acks.delete(id);
-    } else if (writable) {
-      this.notifyOutgoing(all);
-      this.packet(packet, (error) => this.rejectEmit(error, ev, id));
-    } else if (this.sendBuffer.length >= this.opts.maxBufferedPackets) {
-      this.rejectEmit(
-        new ClientError(
-          'BUFFER_FULL',
-          `The offline buffer already holds ${this.opts.maxBufferedPackets} packets; "${ev}" was not queued.`,
-          { event: ev },
-        ),
-        ev,
-        id,
-      );
-    } else {
-      this.sendBuffer.push({ packet, event: ev });
-    }
+      if (id !== undefined && this._acks.get(id)?._timer === undefined) this._acks.delete(id);
+    } else if (this._sendBuffer.length < this._opts.maxBufferedPackets) this._sendBuffer.push(packet);
+    else this._rejectEmit(bufferFull('offline buffer', this._opts.maxBufferedPackets, ev), packet);
     return this;
   }
 
@@ -277,7 +254,7 @@ export class Socket<
       const fn = (error: unknown, response: unknown) =>
         error ? reject(error) : resolve(response as AckResult<EventParams<EmitEvents, Ev>>);
       ERROR_FIRST.add(fn);
-      (this.emit as (ev: string, ...args: unknown[]) => this)(ev, ...(args as unknown[]), fn);
+      this._emit(ev, ...(args as unknown[]), fn);
     });
   }
 
@@ -288,7 +265,7 @@ export class Socket<
    * socket.timeout(5000).emit('stop', (err, res) => {});
    */
   timeout(ms: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>> {
-    this.flags.timeout = ms;
+    this._flags._timeout = ms;
     return this as unknown as Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>>;
   }
 
@@ -299,7 +276,7 @@ export class Socket<
    * socket.volatile.emit('level', 0.3);
    */
   get volatile(): this {
-    this.flags.volatile = true;
+    this._flags._volatile = true;
     return this;
   }
 
@@ -310,7 +287,7 @@ export class Socket<
    * socket.send('hello');
    */
   send(...args: unknown[]): this {
-    return (this.emit as (ev: string, ...args: unknown[]) => this)('message', ...args);
+    return this._emit('message', ...args);
   }
 
   /**
@@ -320,25 +297,25 @@ export class Socket<
    * socket.onAny((event, ...args) => log(event));
    */
   onAny(listener: AnyListener): this {
-    this.anyListeners.push(listener);
+    this._anyIn.push(listener);
     return this;
   }
 
   /** Like `onAny`, called before the others. */
   prependAny(listener: AnyListener): this {
-    this.anyListeners.unshift(listener);
+    this._anyIn.unshift(listener);
     return this;
   }
 
   /** Removes one catch-all listener, or all of them. */
   offAny(listener?: AnyListener): this {
-    this.anyListeners = listener === undefined ? [] : this.anyListeners.filter((l) => l !== listener);
+    this._anyIn = without(this._anyIn, listener);
     return this;
   }
 
   /** The catch-all listeners. */
   listenersAny(): AnyListener[] {
-    return this.anyListeners.slice();
+    return this._anyIn.slice();
   }
 
   /**
@@ -348,301 +325,250 @@ export class Socket<
    * socket.onAnyOutgoing((event) => log('sent', event));
    */
   onAnyOutgoing(listener: AnyListener): this {
-    this.anyOutgoingListeners.push(listener);
+    this._anyOut.push(listener);
     return this;
   }
 
   /** Like `onAnyOutgoing`, called before the others. */
   prependAnyOutgoing(listener: AnyListener): this {
-    this.anyOutgoingListeners.unshift(listener);
+    this._anyOut.unshift(listener);
     return this;
   }
 
   /** Removes one outgoing catch-all listener, or all of them. */
   offAnyOutgoing(listener?: AnyListener): this {
-    this.anyOutgoingListeners =
-      listener === undefined ? [] : this.anyOutgoingListeners.filter((l) => l !== listener);
+    this._anyOut = without(this._anyOut, listener);
     return this;
   }
 
   /** The outgoing catch-all listeners. */
   listenersAnyOutgoing(): AnyListener[] {
-    return this.anyOutgoingListeners.slice();
+    return this._anyOut.slice();
   }
 
-  private subscribeManager(): void {
-    if (this.subs) return;
-    const io = this.io;
-    this.subs = [
-      subscribe(io, 'open', () => this.onOpen()),
-      subscribe(io, 'packet', (packet) => this.onPacket(packet)),
-      subscribe(io, 'error', (error) => {
-        if (!this.connected) this.emitReserved('connect_error', error);
-      }),
-      subscribe(io, 'close', (reason, error) => this.onClose(reason, error)),
-    ];
+  /** `emit` without the event map's types (for calls whose arguments are built at run time). */
+  private _emit(...args: unknown[]): this {
+    return (this.emit as (...args: unknown[]) => this)(...args);
   }
 
-  private packet(packet: Packet, onReject?: (error: ClientError) => void): void {
-    this.io.sendPacket(packet, onReject);
+  private _packet(packet: Packet, onReject?: (error: ClientError) => void): void {
+    this.io._sendPacket(packet, onReject);
   }
 
-  private onOpen(): void {
-    this.log.debug('transport open, connecting to the namespace');
+  /** Sends an EVENT now, after telling the outgoing catch-all listeners. */
+  private _sendEvent(packet: Packet): void {
+    callAll(this._anyOut, packet.data as unknown[], this);
+    this._packet(packet, (error) => this._rejectEmit(error, packet));
+  }
+
+  private _onOpen(): void {
     const auth = this.auth;
-    if (typeof auth === 'function') {
+    if (typeof auth !== 'function') this._sendConnect(auth);
+    else {
       try {
         auth((data) => {
-          if (this.active && this.io.readyState === 'open' && !this.connected) this.sendConnect(data);
+          if (this.active && this.io.readyState === 'open' && !this.connected) this._sendConnect(data);
         });
       } catch (e) {
-        this.emitReserved('connect_error', new ClientError('CONNECT_REFUSED', 'The auth function threw.', e));
+        this._emitReserved('connect_error', new ClientError('CONNECT_REFUSED', 'auth function threw', e));
       }
-    } else this.sendConnect(auth);
+    }
   }
 
-  private sendConnect(data: Readonly<Record<string, unknown>> | undefined): void {
-    const payload = this.pid === undefined ? data : { pid: this.pid, offset: this.lastOffset, ...data };
-    this.packet({ type: PacketType.CONNECT, nsp: this.nsp, data: payload }, (error) =>
-      this.emitReserved('connect_error', error),
+  private _sendConnect(data: Readonly<Record<string, unknown>> | undefined): void {
+    const payload =
+      this._pid === undefined ? data : Object.assign({ pid: this._pid, offset: this._offset }, data);
+    this._packet({ type: PacketType.CONNECT, nsp: this.nsp, data: payload }, (error) =>
+      this._emitReserved('connect_error', error),
     );
   }
 
-  private onPacket(packet: Packet): void {
+  private _onPacket(packet: Packet): void {
     if (packet.nsp !== this.nsp) return;
-    switch (packet.type) {
-      case PacketType.CONNECT: {
-        const data = packet.data as Record<string, unknown> | undefined;
-        if (data && typeof data.sid === 'string') {
-          this.onConnect(data.sid, typeof data.pid === 'string' ? data.pid : undefined);
-        } else {
-          this.emitReserved(
-            'connect_error',
-            new ClientError(
-              'CONNECT_REFUSED',
-              'The server answered CONNECT without a session id (not a Socket.IO v4 server?).',
-            ),
-          );
-        }
-        return;
-      }
-      case PacketType.EVENT:
-      case PacketType.BINARY_EVENT:
-        this.onEvent(packet);
-        return;
-      case PacketType.ACK:
-      case PacketType.BINARY_ACK:
-        this.onAck(packet);
-        return;
-      case PacketType.DISCONNECT:
-        this.destroy();
-        this.onClose('io server disconnect', undefined);
-        return;
-      case PacketType.CONNECT_ERROR: {
-        this.destroy();
-        const data = packet.data;
-        const message =
-          typeof data === 'string'
-            ? data
-            : String((data as Record<string, unknown>).message ?? 'The server refused the connection.');
-        const extra =
-          typeof data === 'object' && data !== null ? (data as Record<string, unknown>).data : undefined;
-        this.emitReserved('connect_error', new ClientError('CONNECT_REFUSED', message, extra));
-        return;
+    const { type, id } = packet;
+    const data = packet.data as Record<string, unknown> & unknown[];
+    if (type === PacketType.CONNECT) {
+      if (typeof data?.sid === 'string')
+        this._onConnect(data.sid, typeof data.pid === 'string' ? data.pid : undefined);
+      else
+        this._emitReserved('connect_error', new ClientError('CONNECT_REFUSED', 'CONNECT reply without sid'));
+    } else if (type === PacketType.EVENT || type === PacketType.BINARY_EVENT) {
+      const args = data.slice();
+      if (id !== undefined) args.push(this._ackReply(id));
+      if (this.connected) this._emitEvent(args);
+      else this._receiveBuffer.push(args);
+    } else if (type === PacketType.ACK || type === PacketType.BINARY_ACK) {
+      const entry = this._takeAck(id as number);
+      // An ack for an unknown or expired id is ignored.
+      if (!entry) return;
+      if (entry._withError) entry._fn.call(this, null, ...data);
+      else entry._fn.apply(this, data);
+    } else {
+      // DISCONNECT or CONNECT_ERROR: the server ended this namespace; no reconnection for it.
+      this._destroy();
+      if (type === PacketType.DISCONNECT) this._onClose('io server disconnect', undefined);
+      else {
+        const message = typeof data === 'string' ? data : String(data.message || 'Server refused');
+        this._emitReserved(
+          'connect_error',
+          new ClientError('CONNECT_REFUSED', message, typeof data === 'object' ? data.data : undefined),
+        );
       }
     }
   }
 
-  private onEvent(packet: Packet): void {
-    const args = (packet.data as unknown[]).slice();
-    if (packet.id !== undefined) args.push(this.ackReply(packet.id));
-    if (this.connected) this.emitEvent(args);
-    else this.receiveBuffer.push(args);
-  }
-
-  private emitEvent(args: unknown[]): void {
+  private _emitEvent(args: unknown[]): void {
     // Recovery: the server appends an offset string as the last argument of recoverable events.
-    if (this.pid !== undefined && typeof args[args.length - 1] === 'string') {
-      this.lastOffset = args[args.length - 1] as string;
-    }
-    for (const listener of this.anyListeners.slice()) listener.apply(this, args);
+    const last = args[args.length - 1];
+    if (this._pid !== undefined && typeof last === 'string') this._offset = last;
+    callAll(this._anyIn, args, this);
     const ev = String(args[0]);
-    if (LOCAL_RESERVED.indexOf(ev) !== -1) {
-      this.log.warn(`the server sent an event named "${ev}", which is reserved; only onAny listeners got it`);
-      return;
-    }
-    this.emitUntyped(ev, args.slice(1));
+    if (LOCAL_RESERVED.includes(ev)) this._log.warn(`reserved event "${ev}" from server: onAny only`);
+    else this._emitUntyped(ev, args.slice(1));
   }
 
   /** The function handed to listeners of an event that wants an ack; answers at most once. */
-  private ackReply(id: number): Callable {
+  private _ackReply(id: number): Callable {
     let sent = false;
-    const session = this.session;
+    const session = this._session;
+    const onReject = (error: ClientError) => this._emitReserved('emit_error', error, undefined);
     return (...args: unknown[]) => {
       if (sent) return;
       sent = true;
-      if (!this.connected || this.session !== session) {
-        // The server's ack ids restart with each connection: a late reply could answer the wrong event.
-        const error = new ClientError(
-          'DISCONNECTED',
-          'The ack reply was not sent: the connection it answers is gone.',
-        );
-        this.emitReserved('emit_error', error, undefined);
-        return;
-      }
-      this.packet({ type: PacketType.ACK, nsp: this.nsp, id, data: args }, (error) =>
-        this.emitReserved('emit_error', error, undefined),
-      );
+      // The server's ack ids restart with each connection: a late reply could answer the wrong event.
+      if (this.connected && this._session === session) {
+        this._packet({ type: PacketType.ACK, nsp: this.nsp, id, data: args }, onReject);
+      } else onReject(new ClientError('DISCONNECTED', 'Ack reply not sent: its connection is gone'));
     };
   }
 
-  private onAck(packet: Packet): void {
-    const id = packet.id as number;
-    const entry = this.acks.get(id);
-    if (entry === undefined) {
-      this.log.debug('ack for an unknown or expired id', id);
-      return;
+  /** Removes a pending ack (and its timer) and returns it. */
+  private _takeAck(id: number | undefined): AckEntry | undefined {
+    const entry = id === undefined ? undefined : this._acks.get(id);
+    if (entry) {
+      this._acks.delete(id as number);
+      clearTimeout(entry._timer);
     }
-    this.acks.delete(id);
-    if (entry.timer !== undefined) clearTimeout(entry.timer);
-    const data = packet.data as unknown[];
-    if (entry.withError) entry.fn.call(this, null, ...data);
-    else entry.fn.apply(this, data);
+    return entry;
   }
 
-  private onConnect(id: string, pid: string | undefined): void {
-    this.log.debug('connected', id, pid ? `pid ${pid}` : '');
+  private _onConnect(id: string, pid: string | undefined): void {
+    this._log.debug('connected', id, pid);
     this.id = id;
-    this.recovered = pid !== undefined && this.pid === pid;
+    this.recovered = pid !== undefined && this._pid === pid;
     // A new session starts without an offset: the old one would not exist in it.
-    if (pid !== this.pid) this.lastOffset = undefined;
-    this.pid = pid;
+    if (pid !== this._pid) this._offset = undefined;
+    this._pid = pid;
     this.connected = true;
-    for (const args of this.receiveBuffer.splice(0)) this.emitEvent(args);
-    for (const { packet, event } of this.sendBuffer.splice(0)) {
-      this.notifyOutgoing(packet.data as unknown[]);
-      this.packet(packet, (error) => this.rejectEmit(error, event, packet.id));
-    }
-    this.drainQueue(true);
-    this.emitReserved('connect');
+    for (const args of this._receiveBuffer.splice(0)) this._emitEvent(args);
+    for (const packet of this._sendBuffer.splice(0)) this._sendEvent(packet);
+    this._drainQueue(true);
+    this._emitReserved('connect');
   }
 
-  private onClose(reason: DisconnectReason, details: ClientError | undefined): void {
+  private _onClose(reason: DisconnectReason, details: ClientError | undefined): void {
     const wasConnected = this.connected;
     this.connected = false;
     this.id = undefined;
-    this.session++;
-    if (wasConnected) {
-      this.log.debug('disconnect', reason);
-      this.emitReserved('disconnect', reason, details);
+    this._session++;
+    if (wasConnected) this._emitReserved('disconnect', reason, details);
+    // Acks that can never come (their packet was sent on a dead connection) end with DISCONNECTED;
+    // like socket.io-client, plain callbacks are only ever called with the server's answer.
+    for (const id of Array.from(this._acks.keys())) {
+      if (this._sendBuffer.some((packet) => packet.id === id)) continue;
+      const entry = this._takeAck(id) as AckEntry;
+      if (entry._withError) {
+        entry._fn.call(this, new ClientError('DISCONNECTED', `Disconnected (${reason}) before the ack`));
+      }
     }
-    this.clearAcks(reason);
   }
 
   /** Stops following the Manager; the Manager closes the connection if no namespace is active. */
-  private destroy(): void {
-    if (this.subs === undefined) return;
-    for (const off of this.subs) off();
-    this.subs = undefined;
-    this.io.socketDestroyed();
+  private _destroy(): void {
+    if (!this._subs) return;
+    for (const off of this._subs) off();
+    this._subs = undefined;
+    this.io._socketDestroyed();
   }
 
-  /** Acks that can never come (their packet was sent on a dead connection) end with DISCONNECTED. */
-  private clearAcks(reason: DisconnectReason): void {
-    for (const [id, entry] of Array.from(this.acks)) {
-      if (this.sendBuffer.some((b) => b.packet.id === id)) continue;
-      this.acks.delete(id);
-      if (entry.timer !== undefined) clearTimeout(entry.timer);
-      // Like socket.io-client, plain callbacks are only ever called with the server's answer.
-      if (entry.withError) {
-        entry.fn.call(
-          this,
-          new ClientError('DISCONNECTED', `The socket disconnected (${reason}) before the ack arrived.`),
-        );
-      }
-    }
-  }
-
-  private registerAck(id: number, fn: Callable, flags: Flags): void {
-    const timeout = flags.timeout ?? this.opts.ackTimeout;
-    const entry: AckEntry = { fn, withError: timeout !== undefined || ERROR_FIRST.has(fn) };
+  private _registerAck(id: number, fn: Callable, flags: Flags): void {
+    const timeout = flags._timeout ?? this._opts.ackTimeout;
+    const entry: AckEntry = { _fn: fn, _withError: timeout !== undefined || ERROR_FIRST.has(fn) };
     if (timeout !== undefined) {
-      entry.timer = setTimeout(() => {
-        this.acks.delete(id);
-        this.sendBuffer = this.sendBuffer.filter((b) => b.packet.id !== id);
-        fn.call(this, new ClientError('ACK_TIMEOUT', `No acknowledgement within ${timeout} ms.`));
+      entry._timer = setTimeout(() => {
+        this._acks.delete(id);
+        this._sendBuffer = this._sendBuffer.filter((packet) => packet.id !== id);
+        fn.call(this, new ClientError('ACK_TIMEOUT', `No ack within ${timeout} ms`));
       }, timeout);
     }
-    this.acks.set(id, entry);
+    this._acks.set(id, entry);
   }
 
   /** An emit was not delivered: its error-first ack gets the error, and `emit_error` always fires. */
-  private rejectEmit(error: ClientError, event: string, id: number | undefined): void {
-    this.log.warn(error.message);
-    const entry = id === undefined ? undefined : this.acks.get(id);
-    if (entry !== undefined && id !== undefined) {
-      this.acks.delete(id);
-      if (entry.timer !== undefined) clearTimeout(entry.timer);
-      if (entry.withError) entry.fn.call(this, error);
-    }
-    this.emitReserved('emit_error', error, event);
-  }
-
-  private notifyOutgoing(args: readonly unknown[]): void {
-    for (const listener of this.anyOutgoingListeners.slice()) listener.apply(this, args as unknown[]);
+  private _rejectEmit(error: ClientError, packet: Packet): void {
+    this._log.warn(error.message);
+    const entry = this._takeAck(packet.id);
+    if (entry?._withError) entry._fn.call(this, error);
+    this._emitReserved('emit_error', error, (packet.data as unknown[])[0] as string);
   }
 
   /** `retries`: queue the emit; one packet in flight at a time, resent until acked or out of tries. */
-  private addToQueue(args: unknown[], flags: Flags): void {
-    const event = String(args[0]);
+  private _addToQueue(args: unknown[], flags: Flags): void {
+    const event = args[0] as string;
     const last = args[args.length - 1];
     const ack = typeof last === 'function' ? (args.pop() as Callable) : undefined;
-    if (this.queue.length >= this.opts.maxBufferedPackets) {
-      const error = new ClientError(
-        'BUFFER_FULL',
-        `The retry queue already holds ${this.opts.maxBufferedPackets} packets; "${event}" was not queued.`,
-        { event },
-      );
-      this.log.warn(error.message);
-      ack?.call(this, error);
-      this.emitReserved('emit_error', error, event);
+    if (this._queue.length >= this._opts.maxBufferedPackets) {
+      const error = bufferFull('retry queue', this._opts.maxBufferedPackets, event);
+      this._log.warn(error.message);
+      if (ack) ack.call(this, error);
+      this._emitReserved('emit_error', error, event);
       return;
     }
-    const queued: QueuedPacket = { args, flags: { ...flags, fromQueue: true }, tryCount: 0, pending: false };
+    const queued: QueuedPacket = {
+      _args: args,
+      _flags: Object.assign({}, flags, { _fromQueue: true }),
+      _tryCount: 0,
+      _pending: false,
+    };
     const onResult = (error: unknown, ...response: unknown[]) => {
-      if (queued !== this.queue[0]) return;
-      if (error) {
-        const permanent =
-          error instanceof ClientError &&
-          (error.code === 'PAYLOAD_TOO_LARGE' || error.code === 'BUFFER_FULL');
-        if (permanent || queued.tryCount > this.opts.retries) {
-          this.queue.shift();
-          ack?.call(this, error);
-        }
-      } else {
-        this.queue.shift();
-        ack?.call(this, null, ...response);
+      if (queued !== this._queue[0]) return;
+      const code = error && (error as ClientError).code;
+      if (
+        !error ||
+        code === 'PAYLOAD_TOO_LARGE' ||
+        code === 'BUFFER_FULL' ||
+        queued._tryCount > this._opts.retries
+      ) {
+        this._queue.shift();
+        if (ack) ack.call(this, error || null, ...response);
       }
-      queued.pending = false;
-      this.drainQueue();
+      queued._pending = false;
+      this._drainQueue();
     };
     ERROR_FIRST.add(onResult);
     args.push(onResult);
-    this.queue.push(queued);
-    this.drainQueue();
+    this._queue.push(queued);
+    this._drainQueue();
   }
 
-  private drainQueue(force = false): void {
-    if (!this.connected || this.queue.length === 0) return;
-    const queued = this.queue[0] as QueuedPacket;
-    if (queued.pending && !force) return;
-    queued.pending = true;
-    queued.tryCount++;
-    this.flags = queued.flags;
-    (this.emit as (...args: unknown[]) => this)(...queued.args);
+  private _drainQueue(force = false): void {
+    const queued = this._queue[0];
+    if (!this.connected || !queued || (queued._pending && !force)) return;
+    queued._pending = true;
+    queued._tryCount++;
+    this._flags = queued._flags;
+    this._emit(...queued._args);
   }
 }
 
-function createChildLogger(io: Manager, nsp: string): Logger {
-  return createLogger(io.opts.debug, `socket.io:socket${nsp}`);
+function bufferFull(what: string, max: number, event: string): ClientError {
+  return new ClientError('BUFFER_FULL', `${what} full (${max}): "${event}" not queued`, { event });
+}
+
+function without(list: Callable[], listener: Callable | undefined): Callable[] {
+  return listener ? list.filter((l) => l !== listener) : [];
+}
+
+function callAll(list: readonly Callable[], args: readonly unknown[], self: unknown): void {
+  for (const listener of list.slice()) listener.apply(self, args as unknown[]);
 }

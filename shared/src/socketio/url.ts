@@ -19,7 +19,9 @@ export interface ParsedUri {
   readonly id: string;
 }
 
-const URI = /^(?:([a-zA-Z][a-zA-Z0-9+.-]*):)?\/\/([^/?#]*)([^?#]*)(?:\?([^#]*))?/;
+/** `scheme://[userinfo@]host[:port][/path][?query][#fragment]`, host a name or a bracketed IPv6 address. */
+const URI =
+  /^(https?|wss?):\/\/(?:[^/?#]*@)?(\[[\da-f:.]+\]|[^:/?#[\]]+)(?::(\d*))?(\/[^?#]*)?(?:\?([^#]*))?(?:#|$)/i;
 
 /**
  * Parses a URI; a ClientError('TRANSPORT_ERROR') for an unsupported scheme or a malformed host.
@@ -29,42 +31,27 @@ const URI = /^(?:([a-zA-Z][a-zA-Z0-9+.-]*):)?\/\/([^/?#]*)([^?#]*)(?:\?([^#]*))?
  * // { origin: 'wss://example.com', nsp: '/realtime-voice', query: 'v=1', id: 'wss://example.com:443' }
  */
 export function parseUri(uri: string | undefined, path = '/socket.io/'): ParsedUri | ClientError {
-  let input = (uri ?? '').trim();
-  if (input === '' || input.charAt(0) === '/' || input.charAt(0) === '?') {
-    if (input.slice(0, 2) !== '//') return parseRelative(input, path);
-    input = `https:${input}`;
-  } else if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(input)) {
-    input = `https://${input}`;
-  }
+  let input = (uri || '').trim();
+  if (input.slice(0, 2) === '//') input = `https:${input}`;
+  else if (input === '' || /^[/?]/.test(input)) {
+    // A bare namespace (and query): no server URL.
+    const q = input.indexOf('?');
+    const nsp = (q === -1 ? input : input.slice(0, q)) || '/';
+    return { origin: undefined, nsp, query: q === -1 ? '' : input.slice(q + 1), id: path };
+  } else if (!/^[a-z][a-z\d+.-]*:\/\//i.test(input)) input = `https://${input}`;
   const match = URI.exec(input);
-  const scheme = match?.[1]?.toLowerCase();
-  const secure = scheme === 'https' || scheme === 'wss';
-  if (!match || !(secure || scheme === 'http' || scheme === 'ws')) {
-    return new ClientError(
-      'TRANSPORT_ERROR',
-      `Unsupported URI "${uri}": use http(s)://, ws(s):// or a /namespace.`,
-    );
-  }
-  const authority = (match[2] ?? '').replace(/^.*@/, '');
-  const hostPort = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d*))?$/.exec(authority);
-  if (!hostPort) return new ClientError('TRANSPORT_ERROR', `Invalid host in URI "${uri}".`);
-  const host = hostPort[1] as string;
+  if (!match) return new ClientError('TRANSPORT_ERROR', `Bad URI ${uri}: use http(s)://, ws(s):// or /nsp`);
+  const [, scheme, host, givenPort, nsp, query] = match;
+  const secure = /^(https|wss)$/i.test(scheme as string);
   const defaultPort = secure ? '443' : '80';
-  const port = hostPort[2] || defaultPort;
+  const port = givenPort || defaultPort;
   const protocol = secure ? 'wss' : 'ws';
-  const origin = `${protocol}://${host}${port === defaultPort ? '' : `:${port}`}`;
   return {
-    origin,
-    nsp: match[3] || '/',
-    query: match[4] ?? '',
+    origin: `${protocol}://${host}${port === defaultPort ? '' : `:${port}`}`,
+    nsp: nsp || '/',
+    query: query || '',
     id: `${protocol}://${host}:${port}${path}`,
   };
-}
-
-function parseRelative(input: string, path: string): ParsedUri {
-  const q = input.indexOf('?');
-  const nsp = (q === -1 ? input : input.slice(0, q)) || '/';
-  return { origin: undefined, nsp, query: q === -1 ? '' : input.slice(q + 1), id: path };
 }
 
 /** Custom query values, as the `query` option takes them. */

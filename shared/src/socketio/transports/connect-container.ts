@@ -4,7 +4,7 @@
  * `wx.cloud.connectContainer({ config: { env }, service, path, header })` resolves to `{ socketTask }`, the
  * same SocketTask `wx.connectSocket` returns, to the developer's container: no ICP-filed domain and no
  * whitelisted server domain needed, and WeChat injects the caller's identity (`x-wx-openid`, ...) on the
- * upgrade request. The SocketTask itself is handled by connect-socket's binding, so this file only opens
+ * upgrade request. The SocketTask itself is handled by socket-task's binding, so this file only opens
  * it and turns Cloud Hosting's failures into errors people can act on.
  *
  * Error texts. None is documented for connectContainer itself; these come from its sibling callContainer and
@@ -25,8 +25,12 @@
  * Anything else is TRANSPORT_ERROR carrying the platform's message.
  */
 import { ClientError } from '../errors';
-import type { VendorCallbackResult } from './connect-socket';
-import { createSocketTaskBinding, isSocketTask, platformMessage } from './connect-socket';
+import {
+  createSocketTaskBinding,
+  platformMessage,
+  STANDARD_CODEC,
+  type VendorCallbackResult,
+} from './socket-task';
 import type { Transport } from './transport';
 
 /** What `cloud.connectContainer` is called with. */
@@ -70,78 +74,44 @@ export function connectContainerTransport(options: ConnectContainerTransportOpti
   return {
     name: 'connectContainer',
     open(request, listener) {
-      const binding = createSocketTaskBinding(listener, 'standard');
-      if (cloud === null || cloud === undefined || typeof cloud !== 'object') {
-        binding.fail(
-          new ClientError(
-            'TRANSPORT_UNAVAILABLE',
-            'No wx.cloud: Cloud Hosting needs the WeChat mini-program runtime (or the H5 cloud SDK). Pass { cloud: wx.cloud } and make sure the project has cloud enabled.',
-          ),
-        );
-        return binding;
-      }
-      if (typeof cloud.connectContainer !== 'function') {
-        binding.fail(
-          containerError(new TypeError('wx.cloud.connectContainer is not a function'), service, env),
-        );
-        return binding;
-      }
-      if (typeof service !== 'string' || service === '') {
-        binding.fail(
-          new ClientError(
-            'SERVICE_NOT_FOUND',
-            'connectContainerTransport needs the Cloud Hosting service name',
-          ),
-        );
-        return binding;
-      }
-      let pending: unknown;
-      try {
-        pending = cloud.connectContainer({
-          ...(env ? { config: { env } } : {}),
+      const binding = createSocketTaskBinding(listener, STANDARD_CODEC);
+      const fail = (error: unknown) => binding.fail(containerError(error, service, env));
+      if (typeof cloud !== 'object' || !cloud) {
+        binding.fail(new ClientError('TRANSPORT_UNAVAILABLE', 'No wx.cloud: pass { cloud: wx.cloud }'));
+      } else if (typeof cloud.connectContainer !== 'function') {
+        fail(new TypeError('wx.cloud.connectContainer is not a function'));
+      } else if (typeof service !== 'string' || !service) {
+        binding.fail(new ClientError('SERVICE_NOT_FOUND', 'Pass the Cloud Hosting service name'));
+      } else {
+        const call: ConnectContainerCallOptions = {
           service,
           path: request.path,
           // The H5 cloud.Cloud SDK routes by this header instead of `service`; sending both keeps one call
           // working on both.
-          header: { ...options.header, 'X-WX-SERVICE': service },
-        });
-      } catch (error) {
-        binding.fail(containerError(error, service, env));
-        return binding;
+          header: Object.assign({}, options.header, { 'X-WX-SERVICE': service }),
+        };
+        // Without env the SDK uses the one given to wx.cloud.init().
+        if (env) call.config = { env };
+        try {
+          Promise.resolve(cloud.connectContainer(call)).then(
+            // After the engine's close() this closes the task at once instead of using it.
+            (result) =>
+              binding.attach((result as { socketTask?: unknown } | null)?.socketTask, 'TRANSPORT_ERROR'),
+            fail,
+          );
+        } catch (error) {
+          fail(error);
+        }
       }
-      Promise.resolve(pending).then(
-        (result) => {
-          const task =
-            typeof result === 'object' && result !== null
-              ? (result as { socketTask?: unknown }).socketTask
-              : undefined;
-          if (!isSocketTask(task)) {
-            binding.fail(
-              new ClientError(
-                'TRANSPORT_ERROR',
-                'cloud.connectContainer did not resolve to { socketTask } (an SDK that only supports callbacks?)',
-                result,
-              ),
-            );
-            return;
-          }
-          // After the engine's close() this closes the task at once instead of using it.
-          binding.attach(task);
-        },
-        (error: unknown) => binding.fail(containerError(error, service, env)),
-      );
       return binding;
     },
   };
 }
 
-const NOT_INITIALIZED =
-  /Cloud API isn't enabled|call wx\.cloud\.init|cloud\.init first|请先调用\s*wx\.cloud\.init/i;
+const NOT_INITIALIZED = /cloud\.init|isn't enabled/i;
 const TOO_OLD = /connectContainer is not a function/i;
-const ENV_NOT_FOUND =
-  /-601027|INVALID_ENV|env not exists?|environment not found|env check invalid|invalid env/i;
-const SERVICE_MISSING =
-  /-601031|INVALID_HOST|invalid host|SERVICE_NOT_EXIST|service[^,;|]{0,40}(?:not exist|not found|does not exist)|服务不存在/i;
+const ENV_NOT_FOUND = /601027|invalid.?env|env not exist|environment not found|env check invalid/i;
+const SERVICE_MISSING = /601031|invalid.?host|service[^,;|]{0,40}not.(?:exist|found)|服务不存在/i;
 
 /**
  * Maps a `connectContainer` failure (rejection, thrown error or `fail` result) to an actionable ClientError.
@@ -152,37 +122,16 @@ const SERVICE_MISSING =
  */
 export function containerError(failure: unknown, service: string, env?: string): ClientError {
   const message = platformMessage(failure);
-  const errCode =
-    typeof failure === 'object' && failure !== null ? (failure as VendorCallbackResult).errCode : undefined;
-  const said = ` (platform: ${message})`;
-  const envName = env ? `"${env}"` : 'the env given to wx.cloud.init()';
-  if (NOT_INITIALIZED.test(message)) {
-    return new ClientError(
-      'CLOUD_NOT_INITIALIZED',
-      `wx.cloud.init() was not called (or has not finished) before connecting: call wx.cloud.init() once in App.onLaunch${said}`,
-      failure,
-    );
-  }
-  if (TOO_OLD.test(message)) {
-    return new ClientError(
-      'BASE_LIBRARY_TOO_OLD',
-      `The WeChat base library is older than 2.21.1 and has no connectContainer: raise the minimum base library in the admin console (设置 → 功能设置 → 基础库最低版本设置)${said}`,
-      failure,
-    );
-  }
-  if (errCode === -601027 || ENV_NOT_FOUND.test(message)) {
-    return new ClientError(
-      'SERVICE_NOT_FOUND',
-      `Cloud Hosting environment ${envName} was not found: check the env ID in the Cloud Hosting console and that it belongs to (or is shared with) this mini-program${said}`,
-      failure,
-    );
-  }
-  if (errCode === -601031 || SERVICE_MISSING.test(message)) {
-    return new ClientError(
-      'SERVICE_NOT_FOUND',
-      `Cloud Hosting has no service "${service}" in environment ${envName}: check the service name in the Cloud Hosting console (服务列表) and the env ID${said}`,
-      failure,
-    );
-  }
-  return new ClientError('TRANSPORT_ERROR', `cloud.connectContainer failed: ${message}`, failure);
+  const errCode = (failure as VendorCallbackResult | null)?.errCode;
+  const envName = env ? `"${env}"` : 'of wx.cloud.init()';
+  const [code, text] = NOT_INITIALIZED.test(message)
+    ? (['CLOUD_NOT_INITIALIZED', 'Call wx.cloud.init() in App.onLaunch first'] as const)
+    : TOO_OLD.test(message)
+      ? (['BASE_LIBRARY_TOO_OLD', 'Base library < 2.21.1: raise the minimum version'] as const)
+      : errCode === -601027 || ENV_NOT_FOUND.test(message)
+        ? (['SERVICE_NOT_FOUND', `Cloud Hosting env ${envName} not found: check its ID`] as const)
+        : errCode === -601031 || SERVICE_MISSING.test(message)
+          ? (['SERVICE_NOT_FOUND', `No service "${service}" in env ${envName}: check the name`] as const)
+          : (['TRANSPORT_ERROR', 'connectContainer failed'] as const);
+  return new ClientError(code, `${text} (${message})`, failure);
 }

@@ -19,8 +19,9 @@ import {
   unusedPort,
 } from '../../../test/support/socket-task';
 import { ClientError } from '../errors';
+import { decodeBase64, encodeBase64 } from './alipay';
 import type { ConnectSocketFunction } from './connect-socket';
-import { connectSocketTransport, decodeBase64, encodeBase64 } from './connect-socket';
+import { connectSocketTransport } from './connect-socket';
 import type { TransportConnection, TransportRequest } from './transport';
 
 const EIO_PATH = '/socket.io/?EIO=4&transport=websocket';

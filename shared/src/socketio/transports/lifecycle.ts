@@ -27,12 +27,30 @@ export interface MiniProgramLifecycleApi {
   offNetworkStatusChange?(callback: (status: NetworkStatus) => void): void;
 }
 
-type EventName = 'show' | 'hide' | 'network';
+type Handler = (payload?: unknown) => void;
+
+/** Per event: how to subscribe, how to unsubscribe, and what a subscriber is told. */
+const EVENTS: ReadonlyArray<
+  readonly [
+    keyof MiniProgramLifecycleApi,
+    keyof MiniProgramLifecycleApi,
+    (l: LifecycleListener, payload: unknown) => void,
+  ]
+> = [
+  ['onAppShow', 'offAppShow', (l) => l.foreground()],
+  ['onAppHide', 'offAppHide', (l) => l.background()],
+  // A payload without a boolean isConnected counts as connected.
+  [
+    'onNetworkStatusChange',
+    'offNetworkStatusChange',
+    (l, status) => l.network((status as NetworkStatus | undefined)?.isConnected !== false),
+  ],
+];
 
 interface Hub {
-  readonly listeners: Set<LifecycleListener>;
-  /** Platform listeners currently registered, per event. */
-  readonly registered: Map<EventName, (payload?: unknown) => void>;
+  readonly _listeners: Set<LifecycleListener>;
+  /** The platform listener registered per event (index in EVENTS), if any. */
+  readonly _handlers: Array<Handler | undefined>;
 }
 
 /** One hub per API object, so several Managers on one `wx` share the same platform listeners. */
@@ -47,80 +65,43 @@ const hubs = new WeakMap<object, Hub>();
 export function miniProgramLifecycle(api: MiniProgramLifecycleApi | null | undefined): LifecycleSource {
   return (listener) => {
     if (typeof api !== 'object' || api === null) return () => undefined;
-    let hub = hubs.get(api);
-    if (!hub) {
-      hub = { listeners: new Set(), registered: new Map() };
-      hubs.set(api, hub);
-    }
-    const current = hub;
-    current.listeners.add(listener);
-    register(api, current, 'show');
-    register(api, current, 'hide');
-    register(api, current, 'network');
+    const hub: Hub = hubs.get(api) || { _listeners: new Set(), _handlers: [] };
+    hubs.set(api, hub);
+    const { _listeners: listeners, _handlers: handlers } = hub;
+    listeners.add(listener);
+    EVENTS.forEach(([on, , notify], i) => {
+      if (handlers[i]) return;
+      const handler: Handler = (payload) => {
+        // Iterate over a copy: a listener may unsubscribe (or subscribe) while being notified.
+        for (const l of [...listeners]) if (listeners.has(l)) notify(l, payload);
+      };
+      // A vendor without the API (or one that throws on registration) simply gives no events of that kind.
+      try {
+        const register = api[on] as ((handler: Handler) => void) | undefined;
+        if (typeof register === 'function') {
+          register.call(api, handler);
+          handlers[i] = handler;
+        }
+      } catch {}
+    });
     let active = true;
     return () => {
       if (!active) return;
       active = false;
-      current.listeners.delete(listener);
-      if (current.listeners.size === 0) {
-        unregister(api, current, 'show');
-        unregister(api, current, 'hide');
-        unregister(api, current, 'network');
-      }
+      listeners.delete(listener);
+      if (listeners.size > 0) return;
+      EVENTS.forEach(([, off], i) => {
+        const unregister = api[off] as ((handler: Handler) => void) | undefined;
+        // Without off* (or when it throws), keep the idle platform listener registered and remembered, so a
+        // later subscriber reuses it instead of stacking a second one.
+        try {
+          const handler = handlers[i];
+          if (handler && typeof unregister === 'function') {
+            unregister.call(api, handler);
+            handlers[i] = undefined;
+          }
+        } catch {}
+      });
     };
   };
-}
-
-function register(api: MiniProgramLifecycleApi, hub: Hub, event: EventName): void {
-  if (hub.registered.has(event)) return;
-  // Iterate over a copy: a listener may unsubscribe (or subscribe) while being notified.
-  const each = (call: (listener: LifecycleListener) => void) => () => {
-    for (const listener of [...hub.listeners]) {
-      if (hub.listeners.has(listener)) call(listener);
-    }
-  };
-  try {
-    if (event === 'show' && typeof api.onAppShow === 'function') {
-      const handler = each((l) => l.foreground());
-      api.onAppShow(handler);
-      hub.registered.set(event, handler);
-    } else if (event === 'hide' && typeof api.onAppHide === 'function') {
-      const handler = each((l) => l.background());
-      api.onAppHide(handler);
-      hub.registered.set(event, handler);
-    } else if (event === 'network' && typeof api.onNetworkStatusChange === 'function') {
-      const handler = (status?: unknown): void => {
-        const isConnected = isNetworkStatus(status) ? status.isConnected : true;
-        each((l) => l.network(isConnected))();
-      };
-      api.onNetworkStatusChange(handler);
-      hub.registered.set(event, handler);
-    }
-  } catch {
-    // A vendor without the API (or one that throws on registration) simply gives no events of that kind.
-  }
-}
-
-function unregister(api: MiniProgramLifecycleApi, hub: Hub, event: EventName): void {
-  const handler = hub.registered.get(event);
-  if (!handler) return;
-  const off =
-    event === 'show' ? api.offAppShow : event === 'hide' ? api.offAppHide : api.offNetworkStatusChange;
-  // Without off*, keep the (now idle) platform listener registered and remembered, so a later subscriber
-  // reuses it instead of stacking a second one.
-  if (typeof off !== 'function') return;
-  try {
-    off.call(api, handler);
-    hub.registered.delete(event);
-  } catch {
-    // Leave it registered and remembered: still one listener per API object.
-  }
-}
-
-function isNetworkStatus(value: unknown): value is NetworkStatus {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { isConnected?: unknown }).isConnected === 'boolean'
-  );
 }

@@ -2,6 +2,7 @@
  * @module websocket — the transport for a WHATWG `WebSocket`: browsers (and uni-app H5), Node ≥ 22's
  * global, or the `ws` package on Node 20.
  */
+import { isArrayBuffer } from '../engine-io-parser';
 import { ClientError } from '../errors';
 import type { Transport, TransportConnection, TransportListener, TransportRequest } from './transport';
 
@@ -34,100 +35,73 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike;
 export function webSocketTransport(WebSocketCtor?: WebSocketConstructor): Transport {
   return {
     name: 'websocket',
-    open(request: TransportRequest, listener: TransportListener): TransportConnection {
-      const Ctor = WebSocketCtor ?? globalWebSocket();
-      if (Ctor === undefined || request.url === undefined) {
-        const error =
-          Ctor === undefined
-            ? new ClientError(
-                'TRANSPORT_UNAVAILABLE',
-                'No WebSocket constructor: pass one, e.g. webSocketTransport(WebSocket) with `ws` on Node 20, ' +
-                  'or use connectSocketTransport / connectContainerTransport in a mini-program.',
-              )
-            : new ClientError(
-                'TRANSPORT_UNAVAILABLE',
-                'The websocket transport needs a full URL (http(s)://host/namespace), not a bare namespace.',
-              );
-        return failLater(listener, error);
-      }
-      let ws: WebSocketLike;
-      try {
-        ws = new Ctor(request.url);
-      } catch (e) {
-        return failLater(
-          listener,
-          new ClientError('TRANSPORT_ERROR', `Cannot open a WebSocket to ${request.url}.`, e),
-        );
-      }
+    open({ url }: TransportRequest, listener: TransportListener): TransportConnection {
+      const Ctor =
+        WebSocketCtor ??
+        // Behind a typeof check: iOS JavaScriptCore before 12.2 has no globalThis.
+        (typeof globalThis === 'object'
+          ? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
+          : undefined);
       let closed = false;
-      let error: ClientError | undefined;
-      ws.binaryType = 'arraybuffer';
-      ws.onopen = () => {
-        if (!closed) listener.onOpen();
-      };
-      ws.onmessage = (event) => {
-        if (closed) return;
-        const { data } = event;
-        if (typeof data === 'string' || Object.prototype.toString.call(data) === '[object ArrayBuffer]') {
-          listener.onMessage(data as string | ArrayBuffer);
-        } else if (ArrayBuffer.isView(data)) {
-          // Some implementations ignore binaryType: hand over exactly the view's bytes.
-          listener.onMessage(
-            data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer,
-          );
+      const fail = (error: ClientError) =>
+        setTimeout(() => {
+          // Reported asynchronously, as the Transport contract asks (never during `open`).
+          if (closed) return;
+          closed = true;
+          listener.onError(error);
+          listener.onClose({ reason: error.message });
+        });
+      let ws: WebSocketLike | undefined;
+      if (typeof Ctor !== 'function') {
+        fail(new ClientError('TRANSPORT_UNAVAILABLE', 'No WebSocket: use webSocketTransport(WebSocket)'));
+      } else if (url === undefined) {
+        fail(new ClientError('TRANSPORT_UNAVAILABLE', 'websocket needs a full URL, not a bare /nsp'));
+      } else {
+        try {
+          ws = new Ctor(url);
+        } catch (e) {
+          fail(new ClientError('TRANSPORT_ERROR', `Cannot open ${url}`, e));
         }
-      };
-      ws.onerror = (event) => {
-        if (closed || error) return;
-        const message = (event as { message?: unknown } | null)?.message;
-        error = new ClientError(
-          'TRANSPORT_ERROR',
-          `WebSocket error${typeof message === 'string' && message ? `: ${message}` : ''} (${request.url}).`,
-          event,
-        );
-        listener.onError(error);
-      };
-      ws.onclose = (event) => {
-        if (closed) return;
-        closed = true;
-        listener.onClose({ code: event?.code, reason: event?.reason ?? '' });
-      };
+      }
+      if (ws) {
+        let error: ClientError | undefined;
+        ws.binaryType = 'arraybuffer';
+        ws.onopen = () => closed || listener.onOpen();
+        ws.onmessage = ({ data }) => {
+          if (closed) return;
+          if (typeof data === 'string' || isArrayBuffer(data)) {
+            listener.onMessage(data);
+          } else if (ArrayBuffer.isView(data)) {
+            // Some implementations ignore binaryType: hand over exactly the view's bytes.
+            listener.onMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer);
+          }
+        };
+        ws.onerror = (event) => {
+          if (closed || error) return;
+          const message = (event as { message?: unknown } | null)?.message;
+          error = new ClientError('TRANSPORT_ERROR', `WebSocket error ${message || ''} (${url})`, event);
+          listener.onError(error);
+        };
+        ws.onclose = (event) => {
+          if (closed) return;
+          closed = true;
+          listener.onClose({ code: event?.code, reason: event?.reason || '' });
+        };
+      }
       return {
         send(data) {
-          if (!closed) ws.send(data);
+          if (!closed) ws?.send(data);
         },
         close() {
           if (closed) return;
           closed = true;
           try {
-            ws.close();
+            ws?.close();
           } catch {
             // Closing a socket that never connected may throw in some implementations.
           }
         },
       };
-    },
-  };
-}
-
-function globalWebSocket(): WebSocketConstructor | undefined {
-  const g: { WebSocket?: unknown } | undefined = typeof globalThis === 'undefined' ? undefined : globalThis;
-  return typeof g?.WebSocket === 'function' ? (g.WebSocket as WebSocketConstructor) : undefined;
-}
-
-/** Reports a failure asynchronously, as the Transport contract asks (never during `open`). */
-function failLater(listener: TransportListener, error: ClientError): TransportConnection {
-  let cancelled = false;
-  setTimeout(() => {
-    if (cancelled) return;
-    cancelled = true;
-    listener.onError(error);
-    listener.onClose({ reason: error.message });
-  }, 0);
-  return {
-    send() {},
-    close() {
-      cancelled = true;
     },
   };
 }
