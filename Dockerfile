@@ -1,0 +1,61 @@
+# realtime-voice: one container with the Hono + Socket.IO server, the offline speech engine, the
+# migrations, and the built H5 app. Build from the repository root:
+#
+#   docker build -t realtime-voice .
+#   docker run --rm -p 8080:80 -e AUTH_TOKEN_SECRET=... realtime-voice
+#
+# See docs/deploy-cloud-hosting.md. backend/test/dockerfile.test.ts checks what can be checked without
+# a Docker engine (COPY sources, the CMD starting the bundled server, runtime dependencies).
+
+# ---- build: install the workspace, bundle the server, build the H5 app --------------------------------
+FROM node:20-bookworm AS build
+WORKDIR /src
+# Manifests first so the npm ci layer is cached until dependencies change.
+COPY package.json package-lock.json tsconfig.json ./
+COPY shared/package.json shared/
+COPY backend/package.json backend/
+COPY frontend/package.json frontend/
+# better-sqlite3 compiles from source when its prebuilt binary cannot be downloaded (python3/make/g++
+# are in this image). koffi's binary is an optional dependency: never --omit=optional.
+RUN npm ci --no-audit --no-fund
+COPY shared shared
+COPY backend backend
+COPY frontend frontend
+RUN npm run build -w @realtime-voice/backend
+# The H5 app is served at / ; without a frontend source the server shows how to build it instead.
+RUN if [ -f frontend/src/main.ts ]; then npm run build:h5 -w @realtime-voice/frontend; fi \
+ && mkdir -p frontend/dist/build/h5
+
+# ---- deps: only the runtime (native) dependencies the bundle leaves external ---------------------------
+FROM node:20-bookworm AS deps
+WORKDIR /app
+# dist/package.json is written by the build and lists exactly the externals (better-sqlite3, koffi),
+# pinned to the versions in backend/package.json.
+COPY --from=build /src/backend/dist/package.json ./package.json
+RUN npm install --omit=dev --no-audit --no-fund --no-package-lock \
+ && npm cache clean --force
+
+# ---- runtime -------------------------------------------------------------------------------------------
+FROM node:20-bookworm-slim AS runtime
+# pocketsphinx (libraries + US English model) is the default speech engine. libcap2-bin only to let the
+# non-root user bind port 80, then removed.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpocketsphinx3 pocketsphinx-en-us libcap2-bin \
+ && setcap 'cap_net_bind_service=+ep' "$(readlink -f /usr/local/bin/node)" \
+ && apt-get purge -y libcap2-bin && apt-get autoremove -y \
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production \
+    PORT=80 \
+    AUTH_TRUST_WX_HEADERS=true \
+    DATABASE_URL=file:/app/data/realtime-voice.db \
+    STATIC_DIR=/app/public
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /src/backend/dist/server.mjs /src/backend/dist/package.json ./dist/
+COPY --from=build /src/backend/drizzle ./drizzle
+COPY --from=build /src/frontend/dist/build/h5 ./public
+# SQLite lives here. Cloud Hosting has no persistent disk: it is lost when the instance goes away.
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
+EXPOSE 80
+CMD ["node", "dist/server.mjs"]

@@ -1,0 +1,159 @@
+/**
+ * @module transcript-repository — the only data access of the app. Services depend on the
+ * `TranscriptRepository` interface, so another database (MySQL on Cloud Hosting) can be added as a second
+ * implementation without touching them. Every method is async for that reason, even though SQLite is not.
+ */
+import type { TranscriptRecord } from '@realtime-voice/shared/voice';
+import { and, desc, eq, gte, lt, or, sql } from 'drizzle-orm';
+import type { AppDatabase } from './client';
+import { type TranscriptRow, transcripts } from './schema';
+
+/** A position in a user's history: records strictly older than this one come next. */
+export interface HistoryCursor {
+  readonly createdAt: number;
+  readonly id: string;
+}
+
+export interface HistoryPage {
+  readonly records: readonly TranscriptRecord[];
+  /** Pass back to get the next (older) page; null at the end. */
+  readonly next: HistoryCursor | null;
+}
+
+export interface UsageTotals {
+  readonly records: number;
+  readonly audioMs: number;
+  /** Null when there are no records. */
+  readonly averageLatencyMs: number | null;
+}
+
+export interface UsageStats {
+  readonly totals: UsageTotals;
+  readonly byEngine: readonly (UsageTotals & { readonly engine: string })[];
+  /** UTC days (`YYYY-MM-DD`) since `since`, newest first; days without records are absent. */
+  readonly byDay: readonly (UsageTotals & { readonly day: string })[];
+}
+
+export interface TranscriptRepository {
+  insert(record: TranscriptRecord): Promise<void>;
+  /** Newest first. */
+  list(
+    userId: string,
+    options: { readonly limit: number; readonly before?: HistoryCursor },
+  ): Promise<HistoryPage>;
+  get(userId: string, id: string): Promise<TranscriptRecord | undefined>;
+  /** Deletes one of the user's records; false when it does not exist or belongs to someone else. */
+  delete(userId: string, id: string): Promise<boolean>;
+  stats(userId: string, options: { readonly since: number }): Promise<UsageStats>;
+  /** Cheap round trip for health checks. */
+  ping(): Promise<void>;
+}
+
+/**
+ * The SQLite implementation (drizzle + better-sqlite3).
+ *
+ * @example
+ * const repository = createSqliteTranscriptRepository(openDatabase({ path: ':memory:' }).db);
+ */
+export function createSqliteTranscriptRepository(db: AppDatabase): TranscriptRepository {
+  const totalsColumns = {
+    records: sql<number>`count(*)`.mapWith(Number),
+    audioMs: sql<number>`coalesce(sum(${transcripts.audioMs}), 0)`.mapWith(Number),
+    averageLatencyMs: sql<number | null>`avg(${transcripts.latencyMs})`,
+  };
+  const roundTotals = <T extends UsageTotals>(row: T): T => ({
+    ...row,
+    averageLatencyMs: row.averageLatencyMs === null ? null : Math.round(Number(row.averageLatencyMs)),
+  });
+
+  return {
+    async insert(record) {
+      db.insert(transcripts)
+        .values({ ...record, createdAt: Date.parse(record.createdAt) })
+        .run();
+    },
+
+    async list(userId, { limit, before }) {
+      const older = before
+        ? or(
+            lt(transcripts.createdAt, before.createdAt),
+            and(eq(transcripts.createdAt, before.createdAt), lt(transcripts.id, before.id)),
+          )
+        : undefined;
+      // One extra row tells whether another page exists without a count query.
+      const rows = db
+        .select()
+        .from(transcripts)
+        .where(and(eq(transcripts.userId, userId), older))
+        .orderBy(desc(transcripts.createdAt), desc(transcripts.id))
+        .limit(limit + 1)
+        .all();
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        records: page.map(toRecord),
+        next: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null,
+      };
+    },
+
+    async get(userId, id) {
+      const row = db
+        .select()
+        .from(transcripts)
+        .where(and(eq(transcripts.userId, userId), eq(transcripts.id, id)))
+        .get();
+      return row ? toRecord(row) : undefined;
+    },
+
+    async delete(userId, id) {
+      const result = db
+        .delete(transcripts)
+        .where(and(eq(transcripts.userId, userId), eq(transcripts.id, id)))
+        .run();
+      return result.changes > 0;
+    },
+
+    async stats(userId, { since }) {
+      const mine = eq(transcripts.userId, userId);
+      const totals = db.select(totalsColumns).from(transcripts).where(mine).get();
+      const byEngine = db
+        .select({ engine: transcripts.engine, ...totalsColumns })
+        .from(transcripts)
+        .where(mine)
+        .groupBy(transcripts.engine)
+        .orderBy(desc(sql`count(*)`), transcripts.engine)
+        .all();
+      const day = sql<string>`strftime('%Y-%m-%d', ${transcripts.createdAt} / 1000, 'unixepoch')`;
+      const byDay = db
+        .select({ day, ...totalsColumns })
+        .from(transcripts)
+        .where(and(mine, gte(transcripts.createdAt, since)))
+        .groupBy(day)
+        .orderBy(desc(day))
+        .all();
+      return {
+        totals: roundTotals(totals ?? { records: 0, audioMs: 0, averageLatencyMs: null }),
+        byEngine: byEngine.map(roundTotals),
+        byDay: byDay.map(roundTotals),
+      };
+    },
+
+    async ping() {
+      db.run(sql`select 1`);
+    },
+  };
+}
+
+function toRecord(row: TranscriptRow): TranscriptRecord {
+  return {
+    id: row.id,
+    userId: row.userId,
+    sessionId: row.sessionId,
+    text: row.text,
+    language: row.language,
+    engine: row.engine,
+    audioMs: row.audioMs,
+    latencyMs: row.latencyMs,
+    createdAt: new Date(row.createdAt).toISOString(),
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * @module history routes — `GET /api/history?limit=&before=`, `GET /api/history/:id`,
+ * `DELETE /api/history/:id`; always the caller's own records.
+ */
+import { Hono } from 'hono';
+import { validator } from 'hono/validator';
+import { ServiceError } from '../../services/errors';
+import type { HistoryService } from '../../services/history';
+import type { AppEnv } from '../env';
+
+export function historyRoutes(history: HistoryService) {
+  return new Hono<AppEnv>()
+    .get(
+      '/',
+      validator('query', (query) => {
+        const { limit, before } = query;
+        if (limit !== undefined && (typeof limit !== 'string' || !/^\d{1,4}$/.test(limit))) {
+          throw new ServiceError('invalid', 'BAD_LIMIT', 'limit must be a whole number from 1 to 100');
+        }
+        if (before !== undefined && typeof before !== 'string') {
+          throw new ServiceError('invalid', 'BAD_CURSOR', 'before must appear once');
+        }
+        return { limit: limit === undefined ? undefined : Number(limit), before };
+      }),
+      async (c) => {
+        const { limit, before } = c.req.valid('query');
+        const page = await history.list(c.get('identity').userId, {
+          ...(limit === undefined ? {} : { limit }),
+          ...(before === undefined || before === '' ? {} : { before }),
+        });
+        return c.json(page);
+      },
+    )
+    .get('/:id', async (c) => c.json(await history.get(c.get('identity').userId, c.req.param('id'))))
+    .delete('/:id', async (c) => {
+      await history.delete(c.get('identity').userId, c.req.param('id'));
+      return c.body(null, 204);
+    });
+}

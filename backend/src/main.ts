@@ -1,0 +1,62 @@
+/**
+ * @module main — `npm start`: read the configuration, start the server, log its URL, and close gracefully
+ * (live sessions flushed and stored) on SIGTERM / SIGINT. A second signal exits at once.
+ */
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './log';
+import { createServer } from './server';
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`realtime-voice: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const server = await createServer({ config, logger });
+  logger.info('server.listening', {
+    url: server.url,
+    port: server.port,
+    database: config.databasePath,
+    engine: config.asrEngine,
+    env: config.nodeEnv,
+  });
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn('server.forced_exit', { signal });
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info('server.stopping', { signal });
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error('server.close_failed', { error: error instanceof Error ? error : String(error) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  // A stray rejection is a bug to log, not a reason to drop every live session; a thrown exception
+  // leaves unknown state behind, so the process exits and the platform restarts it.
+  process.on('unhandledRejection', (reason) => {
+    logger.error('process.unhandled_rejection', { error: reason instanceof Error ? reason : String(reason) });
+  });
+  process.on('uncaughtException', (error) => {
+    logger.error('process.uncaught_exception', { error });
+    process.exit(1);
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error('realtime-voice: failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,82 @@
+/**
+ * @module history — a user's stored transcripts: cursor pages newest first, one record, delete one's own.
+ *
+ * The cursor is opaque to clients (base64url of `createdAt.id`), so paging stays stable while new records
+ * arrive and after the record it points at was deleted.
+ */
+import type { TranscriptRecord } from '@realtime-voice/shared/voice';
+import type { HistoryCursor, TranscriptRepository } from '../db/transcript-repository';
+import { ServiceError } from './errors';
+
+export const HISTORY_DEFAULT_LIMIT = 20;
+export const HISTORY_MAX_LIMIT = 100;
+
+export interface HistoryPageResult {
+  readonly records: readonly TranscriptRecord[];
+  /** Pass as `before` to get the next (older) page; null when there is none. */
+  readonly nextCursor: string | null;
+}
+
+export interface HistoryService {
+  list(
+    userId: string,
+    options: { readonly limit?: number; readonly before?: string },
+  ): Promise<HistoryPageResult>;
+  /** Throws NOT_FOUND for unknown ids and other users' records alike (existence is not revealed). */
+  get(userId: string, id: string): Promise<TranscriptRecord>;
+  delete(userId: string, id: string): Promise<void>;
+}
+
+/**
+ * @example
+ * const page = await history.list(userId, { limit: 20 });
+ * const older = await history.list(userId, { limit: 20, before: page.nextCursor ?? undefined });
+ */
+export function createHistoryService(repository: TranscriptRepository): HistoryService {
+  return {
+    async list(userId, { limit = HISTORY_DEFAULT_LIMIT, before }) {
+      if (!Number.isInteger(limit) || limit < 1 || limit > HISTORY_MAX_LIMIT) {
+        throw new ServiceError(
+          'invalid',
+          'BAD_LIMIT',
+          `limit must be a whole number from 1 to ${HISTORY_MAX_LIMIT}`,
+        );
+      }
+      const cursor = before === undefined ? undefined : decodeCursor(before);
+      const page = await repository.list(userId, { limit, ...(cursor ? { before: cursor } : {}) });
+      return { records: page.records, nextCursor: page.next ? encodeCursor(page.next) : null };
+    },
+
+    async get(userId, id) {
+      const record = await repository.get(userId, id);
+      if (!record) throw notFound(id);
+      return record;
+    },
+
+    async delete(userId, id) {
+      if (!(await repository.delete(userId, id))) throw notFound(id);
+    },
+  };
+}
+
+export function encodeCursor(cursor: HistoryCursor): string {
+  return Buffer.from(`${cursor.createdAt}.${cursor.id}`, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(value: string): HistoryCursor {
+  const text =
+    value.length <= 256 && /^[\w-]+$/.test(value) ? Buffer.from(value, 'base64url').toString('utf8') : '';
+  const match = /^(\d{1,15})\.(.{1,128})$/s.exec(text);
+  if (!match) {
+    throw new ServiceError('invalid', 'BAD_CURSOR', 'before must be a nextCursor value from a previous page');
+  }
+  return { createdAt: Number(match[1]), id: match[2]! };
+}
+
+function notFound(id: string): ServiceError {
+  return new ServiceError(
+    'not-found',
+    'NOT_FOUND',
+    `no record ${JSON.stringify(id.slice(0, 100))} in your history`,
+  );
+}

@@ -1,0 +1,134 @@
+/**
+ * @module recognize-file — recognition of an uploaded recording through the same pipeline as a live
+ * session (same engine streams, same storing and announcing), as fast as the engine goes.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TranscriptRecord } from '@realtime-voice/shared/voice';
+import type { TranscriptRepository } from '../db/transcript-repository';
+import type { Logger } from '../log';
+import { type EngineRegistry, parseWav, requireSpeechFormat } from '../speech';
+import { chooseEngine } from './engine-choice';
+import { errorCode, ServiceError } from './errors';
+import { Transcription } from './transcription';
+
+/** How the uploaded bytes are encoded. Raw L16 is big-endian per RFC 2586 unless said otherwise. */
+export type UploadEncoding = 'wav' | 'l16-be' | 'l16-le';
+
+export interface RecognizeRequest {
+  readonly userId: string;
+  readonly bytes: Uint8Array;
+  readonly encoding: UploadEncoding;
+  readonly engine?: string | undefined;
+  readonly language?: string | undefined;
+}
+
+export interface RecognizeResult {
+  readonly sessionId: string;
+  readonly engine: string;
+  readonly language: string;
+  readonly audioMs: number;
+  readonly records: readonly TranscriptRecord[];
+}
+
+export interface FileRecognizer {
+  recognize(request: RecognizeRequest): Promise<RecognizeResult>;
+}
+
+export interface FileRecognizerOptions {
+  readonly engines: EngineRegistry;
+  readonly repository: TranscriptRepository;
+  readonly announce: (record: TranscriptRecord) => void;
+  readonly logger: Logger;
+}
+
+/** Bytes handed to the engine at once: 1 s of audio keeps the decoder busy without one giant call. */
+const FEED_BYTES = 32_000;
+
+/**
+ * @example
+ * const { records } = await recognizer.recognize({ userId, bytes: wavFile, encoding: 'wav' });
+ */
+export function createFileRecognizer(options: FileRecognizerOptions): FileRecognizer {
+  return {
+    async recognize(request) {
+      const pcm = decode(request.bytes, request.encoding);
+      if (pcm.byteLength < 2)
+        throw new ServiceError('invalid', 'EMPTY_AUDIO', 'the upload holds no audio samples');
+      const choice = chooseEngine(options.engines, { engine: request.engine, language: request.language });
+      const sessionId = randomUUID();
+      let failure: (Error & { code?: string }) | undefined;
+      let run: Transcription;
+      try {
+        run = await Transcription.open({
+          engine: choice.engine,
+          language: choice.language,
+          userId: request.userId,
+          sessionId,
+          repository: options.repository,
+          hooks: {
+            onStored: (record) => options.announce(record),
+            onFailure: (error) => {
+              failure = error;
+            },
+          },
+        });
+      } catch (error) {
+        const code = errorCode(error);
+        if (code !== undefined && error instanceof Error)
+          throw new ServiceError('unavailable', code, error.message);
+        throw error;
+      }
+      for (let offset = 0; offset < pcm.byteLength; offset += FEED_BYTES) {
+        run.write(pcm.subarray(offset, offset + FEED_BYTES));
+      }
+      const records = await run.finish();
+      const failed = failure as (Error & { code?: string }) | undefined;
+      if (failed) {
+        options.logger.warn('recognize.failed', { sessionId, error: failed });
+        throw new ServiceError(
+          'internal',
+          failed.code ?? 'ENGINE_FAILED',
+          `recognition failed: ${failed.message}`,
+        );
+      }
+      options.logger.info('recognize.done', { sessionId, audioMs: run.audioMs, records: records.length });
+      return {
+        sessionId,
+        engine: choice.engine.name,
+        language: choice.language,
+        audioMs: run.audioMs,
+        records,
+      };
+    },
+  };
+}
+
+function decode(bytes: Uint8Array, encoding: UploadEncoding): Uint8Array {
+  if (encoding === 'l16-le') return bytes.subarray(0, bytes.byteLength - (bytes.byteLength % 2));
+  if (encoding === 'l16-be') return swapBytes(bytes);
+  let wav: ReturnType<typeof parseWav>;
+  try {
+    wav = parseWav(bytes);
+    requireSpeechFormat(wav);
+  } catch (error) {
+    const code = errorCode(error) ?? 'BAD_WAV';
+    const message = error instanceof Error ? error.message : 'not a WAV file';
+    // A readable WAV in the wrong format is an unsupported media type; an unreadable one is a bad request.
+    throw new ServiceError(
+      code === 'WAV_UNSUPPORTED_FORMAT' ? 'unsupported-media' : 'invalid',
+      code,
+      message,
+    );
+  }
+  return wav.pcm;
+}
+
+function swapBytes(bytes: Uint8Array): Uint8Array {
+  const length = bytes.byteLength - (bytes.byteLength % 2);
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i += 2) {
+    out[i] = bytes[i + 1]!;
+    out[i + 1] = bytes[i]!;
+  }
+  return out;
+}

@@ -1,0 +1,66 @@
+/**
+ * @module stats — a user's usage: totals, per engine, and per UTC day over a recent window.
+ */
+import type { TranscriptRepository, UsageTotals } from '../db/transcript-repository';
+import { ServiceError } from './errors';
+
+export const STATS_DEFAULT_DAYS = 30;
+export const STATS_MAX_DAYS = 366;
+
+export interface UsageSummary {
+  readonly records: number;
+  readonly audioSeconds: number;
+  /** Null when there are no records. */
+  readonly averageLatencyMs: number | null;
+}
+
+export interface StatsResult {
+  readonly totals: UsageSummary;
+  readonly byEngine: readonly (UsageSummary & { readonly engine: string })[];
+  /** UTC days with records, newest first, within the last `days` days. */
+  readonly byDay: readonly (UsageSummary & { readonly day: string })[];
+  readonly days: number;
+}
+
+export interface StatsService {
+  forUser(userId: string, options?: { readonly days?: number }): Promise<StatsResult>;
+}
+
+/**
+ * @example
+ * const { totals } = await stats.forUser(userId, { days: 7 });
+ */
+export function createStatsService(
+  repository: TranscriptRepository,
+  now: () => number = Date.now,
+): StatsService {
+  return {
+    async forUser(userId, { days = STATS_DEFAULT_DAYS } = {}) {
+      if (!Number.isInteger(days) || days < 1 || days > STATS_MAX_DAYS) {
+        throw new ServiceError(
+          'invalid',
+          'BAD_DAYS',
+          `days must be a whole number from 1 to ${STATS_MAX_DAYS}`,
+        );
+      }
+      // The window starts at UTC midnight `days - 1` days ago, so `days=1` means "today".
+      const today = Math.floor(now() / 86_400_000) * 86_400_000;
+      const since = today - (days - 1) * 86_400_000;
+      const usage = await repository.stats(userId, { since });
+      return {
+        totals: summarize(usage.totals),
+        byEngine: usage.byEngine.map((row) => ({ engine: row.engine, ...summarize(row) })),
+        byDay: usage.byDay.map((row) => ({ day: row.day, ...summarize(row) })),
+        days,
+      };
+    },
+  };
+}
+
+function summarize(totals: UsageTotals): UsageSummary {
+  return {
+    records: totals.records,
+    audioSeconds: Math.round(totals.audioMs / 100) / 10,
+    averageLatencyMs: totals.averageLatencyMs,
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * @module transcription — one recognition run, shared by live voice sessions and uploaded files: feed PCM
+ * to a speech stream, turn each final hypothesis into a `TranscriptRecord`, store it, and only then
+ * announce it. Records are stored and announced strictly in the order the engine finished them.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TranscriptRecord } from '@realtime-voice/shared/voice';
+import type { TranscriptRepository } from '../db/transcript-repository';
+import type { FinalHypothesis, SpeechEngine, SpeechStream } from '../speech';
+
+/** 16 kHz × 16-bit mono. */
+export const BYTES_PER_MS = 32;
+
+export interface TranscriptionHooks {
+  /** Hypothesis while speaking (not stored). */
+  onPartial?(text: string): void;
+  /** A record was stored (called in order, after the insert resolved). */
+  onStored?(record: TranscriptRecord): void;
+  /** The engine or the database failed; the run is unusable afterwards. */
+  onFailure?(error: Error & { code?: string }): void;
+}
+
+export interface TranscriptionOptions {
+  readonly engine: SpeechEngine;
+  readonly language: string;
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly repository: TranscriptRepository;
+  readonly hooks: TranscriptionHooks;
+  readonly now?: () => number;
+}
+
+/**
+ * @example
+ * const run = await Transcription.open({ engine, language: 'en-US', userId, sessionId, repository, hooks });
+ * run.write(pcm);
+ * const records = await run.finish();
+ */
+export class Transcription {
+  readonly sessionId: string;
+  /** Records stored so far, in order. */
+  readonly records: TranscriptRecord[] = [];
+  /** PCM bytes written so far. */
+  bytes = 0;
+
+  private stream: SpeechStream | undefined;
+  private readonly options: TranscriptionOptions;
+  private readonly now: () => number;
+  /** Arrival time of each written chunk, keyed by its end position in ms; pruned as finals pass it. */
+  private arrivals: { endMs: number; at: number }[] = [];
+  private storing: Promise<void> = Promise.resolve();
+  private failed = false;
+  private closed = false;
+
+  private constructor(options: TranscriptionOptions) {
+    this.options = options;
+    this.sessionId = options.sessionId;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Creates the engine stream (may take a few hundred ms: decoders are created one at a time). */
+  static async open(options: TranscriptionOptions): Promise<Transcription> {
+    const run = new Transcription(options);
+    run.stream = await options.engine.createStream(
+      { sampleRate: 16_000, language: options.language },
+      {
+        onPartial: (text) => {
+          if (!run.closed && !run.failed && text.trim() !== '') options.hooks.onPartial?.(text);
+        },
+        onFinal: (hypothesis) => run.acceptFinal(hypothesis),
+        onError: (error) => run.fail(error),
+      },
+    );
+    return run;
+  }
+
+  get audioMs(): number {
+    return Math.floor(this.bytes / BYTES_PER_MS);
+  }
+
+  /** Feeds PCM in arrival order. */
+  write(pcm: Uint8Array): void {
+    if (this.closed || this.failed || !this.stream || pcm.byteLength === 0) return;
+    this.bytes += pcm.byteLength;
+    this.arrivals.push({ endMs: this.bytes / BYTES_PER_MS, at: this.now() });
+    this.stream.write(pcm);
+  }
+
+  /** Ends the audio: waits for the last final and for every record to be stored, then releases the stream. */
+  async finish(): Promise<TranscriptRecord[]> {
+    if (!this.closed && !this.failed && this.stream) {
+      try {
+        await this.stream.flush();
+      } catch (error) {
+        this.fail(asError(error));
+      }
+    }
+    await this.storing;
+    await this.close();
+    return this.records;
+  }
+
+  /** Abort without flushing (finals already stored stay stored). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.stream?.close().catch(() => undefined);
+  }
+
+  private acceptFinal(hypothesis: FinalHypothesis): void {
+    if (this.closed || this.failed) return;
+    const text = hypothesis.text.trim();
+    if (text === '') return; // noise the engine heard as an utterance without words
+    const latencyMs = this.latencyFor(hypothesis.endMs);
+    const record: TranscriptRecord = {
+      id: randomUUID(),
+      userId: this.options.userId,
+      sessionId: this.sessionId,
+      text,
+      language: this.options.language,
+      engine: this.options.engine.name,
+      audioMs: Math.max(0, Math.round(hypothesis.endMs - hypothesis.startMs)),
+      latencyMs,
+      createdAt: new Date(this.now()).toISOString(),
+    };
+    // A chain keeps inserts and announcements in engine order even if the database is asynchronous.
+    this.storing = this.storing.then(async () => {
+      if (this.failed) return;
+      try {
+        await this.options.repository.insert(record);
+      } catch (error) {
+        this.fail(
+          Object.assign(new Error('could not store a result'), { code: 'STORAGE_FAILED', cause: error }),
+        );
+        return;
+      }
+      this.records.push(record);
+      this.options.hooks.onStored?.(record);
+    });
+  }
+
+  /** Time from the utterance's last audio reaching the server to now. */
+  private latencyFor(endMs: number): number {
+    const index = this.arrivals.findIndex((arrival) => arrival.endMs >= endMs);
+    const arrival = index >= 0 ? this.arrivals[index] : this.arrivals.at(-1);
+    // Entries before the utterance end are no longer needed: finals come in stream order.
+    if (index > 0) this.arrivals = this.arrivals.slice(index);
+    return arrival ? Math.max(0, Math.round(this.now() - arrival.at)) : 0;
+  }
+
+  private fail(error: Error & { code?: string }): void {
+    if (this.failed || this.closed) return;
+    this.failed = true;
+    this.options.hooks.onFailure?.(error);
+  }
+}
+
+function asError(value: unknown): Error & { code?: string } {
+  return value instanceof Error ? value : new Error(String(value));
+}

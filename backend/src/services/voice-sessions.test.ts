@@ -1,0 +1,87 @@
+import type { TranscriptRecord, VoiceError } from '@realtime-voice/shared/voice';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  chunks,
+  concat,
+  createFakeEngine,
+  type FakeEngine,
+  loud,
+  quiet,
+} from '../../test/support/fake-engine';
+import { type DatabaseHandle, openDatabase } from '../db/client';
+import { createSqliteTranscriptRepository } from '../db/transcript-repository';
+import { silentLogger } from '../log';
+import { createEngineRegistry } from '../speech';
+import { createVoiceSessions } from './voice-sessions';
+
+let db: DatabaseHandle | undefined;
+afterEach(() => db?.close());
+
+function setup(engine: FakeEngine, limits = { maxDurationMs: 60_000, maxBytes: 10_000_000 }) {
+  db = openDatabase({ path: ':memory:' });
+  const repository = createSqliteTranscriptRepository(db.db);
+  const announced: TranscriptRecord[] = [];
+  const sessions = createVoiceSessions({
+    engines: createEngineRegistry([engine], engine.name),
+    repository,
+    limits,
+    announce: (record) => announced.push(record),
+    logger: silentLogger,
+  });
+  const errors: VoiceError[] = [];
+  const results: TranscriptRecord[] = [];
+  const connection = sessions.connect('u')({
+    partial: () => {},
+    result: ({ record }) => results.push(record),
+    sessionError: (error) => errors.push(error),
+  });
+  return { sessions, connection, errors, results, announced, repository };
+}
+
+describe('voice sessions (service level)', () => {
+  it('buffers audio that arrives while the engine stream is being created', async () => {
+    const { connection, results } = setup(createFakeEngine({ createDelayMs: 50 }));
+    const starting = connection.start({});
+    for (const chunk of chunks(concat(loud(300), quiet(400)))) connection.audio(chunk);
+    expect((await starting).ok).toBe(true);
+    const stopped = await connection.stop();
+    expect(stopped.ok && stopped.records.map((r) => r.text)).toEqual(['utterance 1']);
+    expect(results).toHaveLength(1);
+  });
+
+  it('a client vanishing while its session starts leaves nothing open and counts right', async () => {
+    const engine = createFakeEngine({ createDelayMs: 50 });
+    const { sessions, connection, repository } = setup(engine);
+    const starting = connection.start({});
+    connection.audio(concat(loud(300), quiet(50)));
+    const closing = connection.close();
+    await Promise.all([starting, closing]);
+    expect(sessions.activeCount).toBe(0);
+    expect(engine.openStreams).toBe(0);
+    // What it said before vanishing was flushed and stored.
+    expect((await repository.list('u', { limit: 5 })).records.map((r) => r.text)).toEqual(['utterance 1']);
+    expect(await connection.start({})).toMatchObject({ ok: false, error: { code: 'CLOSED' } });
+  });
+
+  it('stop while starting ends the session cleanly', async () => {
+    const engine = createFakeEngine({ createDelayMs: 50 });
+    const { sessions, connection } = setup(engine);
+    const starting = connection.start({});
+    const stopped = await connection.stop();
+    await starting;
+    expect(stopped).toEqual({ ok: true, records: [] });
+    expect(sessions.activeCount).toBe(0);
+    expect(engine.openStreams).toBe(0);
+  });
+
+  it('closeAll finishes every session (server shutdown)', async () => {
+    const engine = createFakeEngine();
+    const { sessions, connection, announced } = setup(engine);
+    await connection.start({});
+    connection.audio(loud(300));
+    await sessions.closeAll();
+    expect(announced.map((r) => r.text)).toEqual(['utterance 1']);
+    expect(sessions.activeCount).toBe(0);
+    expect(engine.openStreams).toBe(0);
+  });
+});

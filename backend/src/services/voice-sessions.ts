@@ -1,0 +1,293 @@
+/**
+ * @module voice-sessions — live voice sessions, one active per connection, independent of Socket.IO.
+ *
+ * A connection starts a session, streams PCM, and stops it. Rules (SPEC §4):
+ * - audio before `start` or after `stop` is reported as `NO_SESSION` (once per idle period, so a client
+ *   still streaming after a limit does not get an error per chunk), never a crash;
+ * - a session ends with `LIMIT_BYTES` / `LIMIT_DURATION` when it exceeds its budget; what it recognised
+ *   until then is stored and announced, and the next `stop` still returns it;
+ * - every finished utterance is stored before it is announced (`result` to the connection, then the
+ *   `announce` callback, which the server turns into `history:new` for all of the user's connections);
+ * - a vanished connection's session is flushed (its utterances stored) and released.
+ */
+import { randomUUID } from 'node:crypto';
+import type {
+  StartAck,
+  StartOptions,
+  StopAck,
+  TranscriptRecord,
+  VoiceError,
+} from '@realtime-voice/shared/voice';
+import type { TranscriptRepository } from '../db/transcript-repository';
+import type { Logger } from '../log';
+import type { EngineRegistry } from '../speech';
+import { chooseEngine } from './engine-choice';
+import { errorCode, ServiceError } from './errors';
+import { Transcription } from './transcription';
+
+/** Where a connection's session events go (the Socket.IO layer implements it). */
+export interface VoiceSink {
+  partial(payload: { readonly sessionId: string; readonly text: string }): void;
+  result(payload: { readonly sessionId: string; readonly record: TranscriptRecord }): void;
+  sessionError(payload: VoiceError & { readonly sessionId?: string }): void;
+}
+
+export interface VoiceLimits {
+  readonly maxDurationMs: number;
+  readonly maxBytes: number;
+}
+
+export interface VoiceSessionsOptions {
+  readonly engines: EngineRegistry;
+  readonly repository: TranscriptRepository;
+  readonly limits: VoiceLimits;
+  /** A record was stored: tell every connection of its user. */
+  readonly announce: (record: TranscriptRecord) => void;
+  readonly logger: Logger;
+}
+
+export interface VoiceConnection {
+  start(options: StartOptions): Promise<StartAck>;
+  audio(chunk: Uint8Array): void;
+  stop(): Promise<StopAck>;
+  /** The client went away: finish (store) and release its session. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface VoiceSessions {
+  connect(userId: string): (sink: VoiceSink) => VoiceConnection;
+  /** Sessions currently starting or running. */
+  readonly activeCount: number;
+  /** Finish every session (server shutdown). */
+  closeAll(): Promise<void>;
+}
+
+type EndReason = 'stop' | 'limit' | 'failure' | 'disconnect';
+
+interface Session {
+  readonly id: string;
+  state: 'starting' | 'running' | 'ending';
+  bytes: number;
+  /** Audio that arrived while the engine stream was being created. */
+  pending: Uint8Array[];
+  /** Resolves to the run, or undefined when it could not start. */
+  opened: Promise<Transcription | undefined>;
+  /** Set once `opened` resolved to a run. */
+  run: Transcription | undefined;
+  timer: NodeJS.Timeout | undefined;
+  /** Set once the session ends: resolves to its stored records. */
+  done: Promise<readonly TranscriptRecord[]> | undefined;
+}
+
+/**
+ * @example
+ * const sessions = createVoiceSessions({ engines, repository, limits, announce, logger });
+ * const connection = sessions.connect(userId)(sink);
+ * const ack = await connection.start({ sampleRate: 16000 });
+ */
+export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSessions {
+  const connections = new Set<VoiceConnection>();
+  let active = 0;
+
+  const connect =
+    (userId: string) =>
+    (sink: VoiceSink): VoiceConnection => {
+      const log = options.logger.child({ userId });
+      let current: Session | undefined;
+      /** A session ended by a limit or a failure, kept so the client's next `stop` can still collect it. */
+      let ended: Session | undefined;
+      let noSessionReported = false;
+      let closed = false;
+
+      const endSession = (session: Session, reason: EndReason): Promise<readonly TranscriptRecord[]> => {
+        if (session.done) return session.done;
+        session.state = 'ending';
+        clearTimeout(session.timer);
+        if (current === session) current = undefined;
+        if (reason !== 'stop' && reason !== 'disconnect') ended = session;
+        session.done = (async () => {
+          const run = await session.opened;
+          let records: readonly TranscriptRecord[] = [];
+          try {
+            records = run ? await run.finish() : [];
+          } finally {
+            active -= 1;
+          }
+          log.info('voice.session.end', {
+            sessionId: session.id,
+            reason,
+            audioMs: run?.audioMs ?? 0,
+            records: records.length,
+          });
+          return records;
+        })();
+        return session.done;
+      };
+
+      const feed = (session: Session, chunk: Uint8Array): void => {
+        session.bytes += chunk.byteLength;
+        if (session.bytes > options.limits.maxBytes) {
+          sink.sessionError({
+            sessionId: session.id,
+            code: 'LIMIT_BYTES',
+            message: `session ended: more than ${options.limits.maxBytes} bytes of audio (the limit per session)`,
+          });
+          void endSession(session, 'limit');
+          return;
+        }
+        if (session.run) session.run.write(chunk);
+        else session.pending.push(chunk);
+      };
+
+      const connection: VoiceConnection = {
+        async start(startOptions) {
+          if (closed) return failure('CLOSED', 'the connection is closing');
+          if (current) {
+            return failure('SESSION_ACTIVE', `a session is already active (${current.id}): stop it first`);
+          }
+          let choice: ReturnType<typeof chooseEngine>;
+          try {
+            choice = chooseEngine(options.engines, startOptions);
+          } catch (error) {
+            return failureFrom(error);
+          }
+          const session: Session = {
+            id: randomUUID(),
+            state: 'starting',
+            bytes: 0,
+            pending: [],
+            opened: Promise.resolve(undefined),
+            run: undefined,
+            timer: undefined,
+            done: undefined,
+          };
+          current = session;
+          ended = undefined;
+          noSessionReported = false;
+          active += 1;
+
+          let openError: unknown;
+          session.opened = Transcription.open({
+            engine: choice.engine,
+            language: choice.language,
+            userId,
+            sessionId: session.id,
+            repository: options.repository,
+            hooks: {
+              onPartial: (text) => sink.partial({ sessionId: session.id, text }),
+              onStored: (record) => {
+                sink.result({ sessionId: session.id, record });
+                options.announce(record);
+              },
+              onFailure: (error) => {
+                log.warn('voice.session.failed', { sessionId: session.id, error });
+                sink.sessionError({
+                  sessionId: session.id,
+                  code: error.code ?? 'ENGINE_FAILED',
+                  message: `session ended: ${error.message}`,
+                });
+                void endSession(session, 'failure');
+              },
+            },
+          }).catch((error: unknown) => {
+            openError = error;
+            return undefined;
+          });
+
+          const run = await session.opened;
+          if (!run) {
+            if (current === session) current = undefined;
+            if (ended === session) ended = undefined;
+            // Already ended meanwhile (disconnect, limit)? Then endSession did the bookkeeping.
+            if (!session.done) {
+              session.state = 'ending';
+              session.done = Promise.resolve([]);
+              active -= 1;
+            }
+            log.warn('voice.session.start_failed', { sessionId: session.id, error: openError });
+            return failureFrom(openError);
+          }
+          session.run = run;
+          for (const chunk of session.pending) run.write(chunk);
+          session.pending = [];
+          if (session.state === 'starting') {
+            session.state = 'running';
+            session.timer = setTimeout(() => {
+              sink.sessionError({
+                sessionId: session.id,
+                code: 'LIMIT_DURATION',
+                message: `session ended: longer than ${options.limits.maxDurationMs / 1000} s (the limit per session)`,
+              });
+              void endSession(session, 'limit');
+            }, options.limits.maxDurationMs);
+            session.timer.unref();
+          }
+          log.info('voice.session.start', { sessionId: session.id, engine: choice.engine.name });
+          return closed
+            ? failure('CLOSED', 'the connection is closing')
+            : { ok: true, sessionId: session.id };
+        },
+
+        audio(chunk) {
+          if (closed) return;
+          const session = current;
+          if (!session) {
+            if (!noSessionReported) {
+              noSessionReported = true;
+              sink.sessionError({
+                code: 'NO_SESSION',
+                message:
+                  'audio without an active session: call start first (further audio is ignored silently)',
+              });
+            }
+            return;
+          }
+          if (chunk.byteLength > 0) feed(session, chunk);
+        },
+
+        async stop() {
+          const session = current ?? ended;
+          if (!session) return failure('NO_SESSION', 'no session to stop');
+          // Keep reporting stray audio from now on (the session is over).
+          noSessionReported = false;
+          ended = undefined;
+          const records = await endSession(session, 'stop');
+          return { ok: true, records };
+        },
+
+        async close() {
+          if (closed) return;
+          closed = true;
+          connections.delete(connection);
+          const pending = [current, ended].filter((s): s is Session => s !== undefined);
+          current = undefined;
+          ended = undefined;
+          await Promise.all(pending.map((session) => endSession(session, 'disconnect')));
+        },
+      };
+      connections.add(connection);
+      return connection;
+    };
+
+  return {
+    connect,
+    get activeCount() {
+      return active;
+    },
+    async closeAll() {
+      await Promise.all([...connections].map((connection) => connection.close()));
+    },
+  };
+}
+
+function failure(code: string, message: string): { ok: false; error: VoiceError } {
+  return { ok: false, error: { code, message } };
+}
+
+function failureFrom(error: unknown): { ok: false; error: VoiceError } {
+  if (error instanceof ServiceError) return failure(error.code, error.message);
+  const code = errorCode(error);
+  // Engine errors carry messages written for people (e.g. which Debian package to install).
+  if (code !== undefined && error instanceof Error) return failure(code, error.message);
+  return failure('ENGINE_FAILED', 'the speech engine could not start a session');
+}
