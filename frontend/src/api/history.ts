@@ -1,0 +1,36 @@
+/**
+ * @module api/history — `GET /api/history`, `GET/DELETE /api/history/:id`.
+ */
+import type { TranscriptRecord } from '@realtime-voice/shared/voice';
+import { apiRequest } from './client';
+
+/** One page of history, newest first. */
+export interface HistoryPage {
+  readonly records: readonly TranscriptRecord[];
+  /** Pass as `before` for the next (older) page; null at the end. */
+  readonly nextCursor: string | null;
+}
+
+export async function fetchHistory(options: { limit: number; before?: string }): Promise<HistoryPage> {
+  const data = await apiRequest({
+    method: 'GET',
+    path: '/api/history',
+    query: { limit: options.limit, before: options.before },
+  });
+  const page = data as Partial<HistoryPage> | null;
+  return {
+    records: Array.isArray(page?.records) ? page.records : [],
+    nextCursor: typeof page?.nextCursor === 'string' ? page.nextCursor : null,
+  };
+}
+
+export async function fetchRecord(id: string): Promise<TranscriptRecord> {
+  return (await apiRequest({
+    method: 'GET',
+    path: `/api/history/${encodeURIComponent(id)}`,
+  })) as TranscriptRecord;
+}
+
+export async function deleteRecord(id: string): Promise<void> {
+  await apiRequest({ method: 'DELETE', path: `/api/history/${encodeURIComponent(id)}` });
+}

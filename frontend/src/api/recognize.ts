@@ -1,0 +1,29 @@
+/**
+ * @module api/recognize — `POST /api/recognize`: recognition of a whole recording, for platforms whose
+ * recorder yields no PCM frames (Alipay). The result is stored like a live session's.
+ *
+ * The server takes the recording as the raw request body, typed by `Content-Type` (`audio/wav`,
+ * `audio/L16;rate=16000`); other formats are answered 415 with a message the page shows as it is.
+ */
+import type { TranscriptRecord } from '@realtime-voice/shared/voice';
+import { apiRequest } from './client';
+
+const MIME: Readonly<Record<string, string>> = {
+  wav: 'audio/wav',
+  pcm: 'audio/L16;rate=16000;endianness=little-endian',
+  aac: 'audio/aac',
+  mp3: 'audio/mpeg',
+};
+
+export async function recognizeRecording(
+  bytes: ArrayBuffer,
+  format: string,
+): Promise<readonly TranscriptRecord[]> {
+  const data = (await apiRequest({
+    method: 'POST',
+    path: '/api/recognize',
+    body: bytes,
+    headers: { 'content-type': MIME[format] ?? `audio/${format}` },
+  })) as { records?: unknown } | null;
+  return Array.isArray(data?.records) ? (data.records as TranscriptRecord[]) : [];
+}

@@ -1,0 +1,189 @@
+import type { VoiceClientToServerEvents, VoiceServerToClientEvents } from '@realtime-voice/shared/voice';
+import { createPinia, setActivePinia } from 'pinia';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { effectScope } from 'vue';
+import { FakeFileRecorder, FakePcmRecorder } from '../../test/support/fake-recorder';
+import { FakeSocketServer, until } from '../../test/support/fake-server';
+import { record } from '../../test/support/records';
+import { useTranscriptStore } from '../stores/transcript';
+import { type UseRealtimeVoiceOptions, useRealtimeVoice } from './useRealtimeVoice';
+import { useRecorder } from './useRecorder';
+import { useSocketIO } from './useSocketIO';
+
+const fast = { forceNew: true, reconnectionDelay: 10, reconnectionDelayMax: 20, randomizationFactor: 0 };
+
+function setup(
+  options: { server?: FakeSocketServer; file?: boolean; extra?: Partial<UseRealtimeVoiceOptions> } = {},
+) {
+  const server = options.server ?? new FakeSocketServer();
+  server.ackHandlers.set('start', () => ({ ok: true, sessionId: 'sess-1' }));
+  server.ackHandlers.set('stop', () => ({ ok: true, records: [] }));
+  const driver = options.file ? new FakeFileRecorder() : new FakePcmRecorder();
+  const scope = effectScope();
+  const result = scope.run(() => {
+    const socket = useSocketIO<VoiceServerToClientEvents, VoiceClientToServerEvents>({
+      uri: 'http://fake.test/realtime-voice',
+      transport: server.transport,
+      clientOptions: fast,
+    });
+    const recorder = useRecorder({ driver });
+    const voice = useRealtimeVoice({ socket, recorder, ackTimeoutMs: 500, ...options.extra });
+    return { socket, recorder, voice };
+  })!;
+  return { server, driver, scope, ...result, store: useTranscriptStore() };
+}
+
+describe('useRealtimeVoice', () => {
+  beforeEach(() => setActivePinia(createPinia()));
+
+  it('starts a session, streams frames after the ack, shows partial and final text, stops', async () => {
+    const { server, driver, scope, socket, voice, store } = setup();
+    const stored = record({ text: 'hello world' });
+    server.ackHandlers.set('stop', () => ({ ok: true, records: [stored] }));
+    await until(() => socket.status.value === 'connected');
+
+    expect(await voice.start()).toBe(true);
+    expect(voice.phase.value).toBe('recording');
+    expect(voice.sessionId.value).toBe('sess-1');
+    expect(server.events('start')[0]?.args[0]).toEqual({ sampleRate: 16_000 });
+
+    (driver as FakePcmRecorder).frame(1600);
+    (driver as FakePcmRecorder).frame(1600);
+    await until(() => server.events('audio').length === 2);
+    const chunk = server.events('audio')[0]?.args[0];
+    expect(chunk).toBeInstanceOf(ArrayBuffer);
+    expect((chunk as ArrayBuffer).byteLength).toBe(3200);
+
+    server.emit('partial', { sessionId: 'sess-1', text: 'hel' });
+    await until(() => voice.partial.value === 'hel');
+    // A partial of another session is ignored.
+    server.emit('partial', { sessionId: 'other', text: 'nope' });
+    server.emit('result', { sessionId: 'sess-1', record: stored });
+    await until(() => voice.results.value.length === 1);
+    expect(voice.partial.value).toBe('');
+
+    await voice.stop();
+    expect(voice.phase.value).toBe('idle');
+    expect(server.events('stop')).toHaveLength(1);
+    // The record came twice (event and ack): shown once.
+    expect(store.results.map((r) => r.text)).toEqual(['hello world']);
+    scope.stop();
+  });
+
+  it('holds frames recorded before the start ack and sends them after it, in order', async () => {
+    const { server, driver, scope, socket, voice } = setup();
+    await until(() => socket.status.value === 'connected');
+    // Answer start only after frames were recorded.
+    server.ackHandlers.delete('start');
+    const starting = voice.start();
+    await until(() => server.events('start').length === 1);
+    (driver as FakePcmRecorder).frame(10, 1);
+    (driver as FakePcmRecorder).frame(10, 2);
+    expect(server.events('audio')).toHaveLength(0);
+    const conn = server.current!;
+    // The first ack id the client uses is 0.
+    conn.send(`43/realtime-voice,0${JSON.stringify([{ ok: true, sessionId: 'sess-9' }])}`);
+    expect(await starting).toBe(true);
+    (driver as FakePcmRecorder).frame(10, 3);
+    await until(() => server.events('audio').length === 3);
+    const firsts = server.events('audio').map((e) => new Int16Array(e.args[0] as ArrayBuffer)[0]);
+    expect(firsts).toEqual([1, 2, 3]);
+    scope.stop();
+  });
+
+  it('reports a refused start and releases the microphone', async () => {
+    const { server, driver, scope, socket, voice } = setup();
+    server.ackHandlers.set('start', () => ({
+      ok: false,
+      error: { code: 'ENGINE_UNAVAILABLE', message: '引擎不可用' },
+    }));
+    await until(() => socket.status.value === 'connected');
+    expect(await voice.start()).toBe(false);
+    expect(voice.error.value).toBe('引擎不可用');
+    expect(voice.phase.value).toBe('idle');
+    expect((driver as FakePcmRecorder).stops).toBe(1);
+    scope.stop();
+  });
+
+  it('refuses to start while not connected', async () => {
+    const server = new FakeSocketServer();
+    server.down = true;
+    const { scope, voice, driver } = setup({ server });
+    expect(await voice.start()).toBe(false);
+    expect(voice.error.value).toContain('未连接');
+    expect((driver as FakePcmRecorder).starts).toBe(0);
+    scope.stop();
+  });
+
+  it('times out a start the server never answers', async () => {
+    const { server, scope, socket, voice } = setup();
+    server.ackHandlers.delete('start');
+    await until(() => socket.status.value === 'connected');
+    expect(await voice.start()).toBe(false);
+    expect(voice.error.value).toBe('服务器响应超时');
+    scope.stop();
+  });
+
+  it('says so when a take recognised nothing', async () => {
+    const { scope, socket, voice } = setup();
+    await until(() => socket.status.value === 'connected');
+    await voice.start();
+    await voice.stop();
+    expect(voice.error.value).toBe('没有识别到语音，请靠近麦克风再说一次');
+    scope.stop();
+  });
+
+  it('a release during start ends the session right after it began', async () => {
+    const { server, scope, socket, voice } = setup();
+    await until(() => socket.status.value === 'connected');
+    const starting = voice.start();
+    await voice.stop();
+    await starting;
+    await until(() => server.events('stop').length === 1);
+    await until(() => voice.phase.value === 'idle');
+    scope.stop();
+  });
+
+  it('stops the microphone when the connection drops mid-session', async () => {
+    const { server, driver, scope, socket, voice } = setup();
+    await until(() => socket.status.value === 'connected');
+    await voice.start();
+    server.down = true;
+    server.current?.drop();
+    await until(() => voice.phase.value === 'idle');
+    expect((driver as FakePcmRecorder).stops).toBe(1);
+    expect(voice.error.value).toContain('连接中断');
+    scope.stop();
+  });
+
+  it('surfaces session-error events and ends the session', async () => {
+    const { server, scope, socket, voice } = setup();
+    await until(() => socket.status.value === 'connected');
+    await voice.start();
+    server.emit('session-error', { sessionId: 'sess-1', code: 'LIMIT_BYTES', message: '超过单次会话上限' });
+    await until(() => voice.phase.value === 'idle');
+    expect(voice.error.value).toBe('超过单次会话上限');
+    scope.stop();
+  });
+
+  it('records then uploads on platforms without PCM frames', async () => {
+    const uploaded: string[] = [];
+    const stored = record({ text: 'from file' });
+    const { scope, voice } = setup({
+      file: true,
+      extra: {
+        recognizeFile: async (file) => {
+          uploaded.push(file.filePath);
+          return [stored];
+        },
+      },
+    });
+    expect(voice.live.value).toBe(false);
+    expect(await voice.start()).toBe(true);
+    await voice.stop();
+    expect(uploaded).toEqual(['https://resource/rec.aac']);
+    expect(voice.results.value.map((r) => r.text)).toEqual(['from file']);
+    expect(voice.phase.value).toBe('idle');
+    scope.stop();
+  });
+});

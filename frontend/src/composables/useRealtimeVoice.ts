@@ -1,0 +1,252 @@
+/**
+ * @module useRealtimeVoice — one voice session over the socket: start, stream frames, stop, partial/final.
+ *
+ * Built on {@link useSocketIO} and {@link useRecorder}; the state lives in the transcript store so any
+ * component can show it. Platforms without PCM frames (Alipay) record a file and recognise it over HTTP
+ * instead (`recognizeFile`); the page then says live text is not available.
+ *
+ * Ordering: frames recorded before the server acknowledged `start` are held and sent right after the ack,
+ * so the first syllable is neither lost nor sent before the session exists.
+ */
+import type { ClientError } from '@realtime-voice/shared/socketio';
+import type {
+  StartAck,
+  StopAck,
+  TranscriptRecord,
+  VoiceClientToServerEvents,
+  VoiceServerToClientEvents,
+} from '@realtime-voice/shared/voice';
+import { storeToRefs } from 'pinia';
+import { watch } from 'vue';
+import { strings } from '../locale/strings';
+import type { RecordedFile } from '../platform/types';
+import { useTranscriptStore } from '../stores/transcript';
+import { tryOnScopeDispose } from './scope';
+import type { UseRecorderReturn } from './useRecorder';
+import type { UseSocketIOReturn } from './useSocketIO';
+
+export type VoiceSocket = UseSocketIOReturn<VoiceServerToClientEvents, VoiceClientToServerEvents>;
+
+export interface UseRealtimeVoiceOptions {
+  readonly socket: VoiceSocket;
+  readonly recorder: UseRecorderReturn;
+  readonly language?: string | undefined;
+  readonly engine?: string | undefined;
+  /** How long to wait for the `start`/`stop` acks (default 15 s: stop waits for the last utterance). */
+  readonly ackTimeoutMs?: number;
+  /** File-only platforms: recognise a finished recording (`POST /api/recognize`). */
+  readonly recognizeFile?: (file: RecordedFile) => Promise<readonly TranscriptRecord[]>;
+  /** Called with every stored record (live `result`, `stop` ack, upload answer). */
+  readonly onRecord?: (record: TranscriptRecord) => void;
+}
+
+/** At most this much audio is held while waiting for the `start` ack (10 s at 32 kB/s). */
+const MAX_PENDING_BYTES = 320_000;
+
+/** See the module comment. */
+export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
+  const { socket: io, recorder } = options;
+  const ackTimeoutMs = options.ackTimeoutMs ?? 15_000;
+  const store = useTranscriptStore();
+  store.live = recorder.live;
+  const { socket } = io;
+
+  let pending: ArrayBuffer[] = [];
+  let pendingBytes = 0;
+  let streaming = false;
+  /** Set when stop() comes while still starting: stop as soon as start settles. */
+  let stopRequested = false;
+  /** Final results of the current session, to say so when a take recognised nothing. */
+  let sessionResults = 0;
+
+  const accept = (record: TranscriptRecord): void => {
+    if (record.sessionId === store.sessionId) sessionResults++;
+    store.addResult(record);
+    options.onRecord?.(record);
+  };
+
+  const onPartial: VoiceServerToClientEvents['partial'] = ({ sessionId, text }) =>
+    store.setPartial(sessionId, text);
+  const onResult: VoiceServerToClientEvents['result'] = ({ record }) => accept(record);
+  const onSessionError: VoiceServerToClientEvents['session-error'] = (err) => {
+    if (err.sessionId !== undefined && err.sessionId !== store.sessionId) return;
+    store.fail(err.message);
+    if (store.phase === 'recording' || store.phase === 'starting') void abort();
+  };
+  socket.on('partial', onPartial);
+  socket.on('result', onResult);
+  socket.on('session-error', onSessionError);
+
+  const sendFrame = (frame: ArrayBuffer): void => {
+    if (streaming) {
+      socket.emit('audio', frame);
+      return;
+    }
+    if (pendingBytes + frame.byteLength > MAX_PENDING_BYTES) return;
+    pending.push(frame);
+    pendingBytes += frame.byteLength;
+  };
+
+  /** Stops the microphone and forgets the session without waiting for results (connection lost). */
+  const abort = async (): Promise<void> => {
+    streaming = false;
+    pending = [];
+    pendingBytes = 0;
+    await recorder.stop();
+    store.endSession();
+  };
+
+  // `timeout(ms).emit(..., (err, res) => …)` rather than `timeout(ms).emitWithAck(...)`: the client's
+  // emitWithAck type resolves to the error slot after timeout() (reported), the callback form is exact.
+  function emitStart(): Promise<StartAck> {
+    return new Promise((resolve, reject) => {
+      socket.timeout(ackTimeoutMs).emit(
+        'start',
+        {
+          sampleRate: 16_000,
+          ...(options.language ? { language: options.language } : {}),
+          ...(options.engine ? { engine: options.engine } : {}),
+        },
+        (err, response) => (err ? reject(err) : resolve(response)),
+      );
+    });
+  }
+
+  function emitStop(): Promise<StopAck> {
+    return new Promise((resolve, reject) => {
+      socket.timeout(ackTimeoutMs).emit('stop', (err, response) => (err ? reject(err) : resolve(response)));
+    });
+  }
+
+  /** Starts a session. Resolves false when it could not (see `store.error`, `recorder.status`). */
+  async function start(): Promise<boolean> {
+    if (store.phase !== 'idle') return false;
+    store.clearError();
+    stopRequested = false;
+    if (!recorder.live) {
+      store.setPhase('starting');
+      const ok = await recorder.start();
+      store.setPhase(ok ? 'recording' : 'idle');
+      if (ok && stopRequested) await stop();
+      return ok;
+    }
+    if (io.status.value !== 'connected') {
+      store.fail(strings.record.notConnected);
+      return false;
+    }
+    store.setPhase('starting');
+    pending = [];
+    pendingBytes = 0;
+    streaming = false;
+    // Microphone and session start together: the ack takes a round trip, the microphone a moment too.
+    const [micOk, ack] = await Promise.all([
+      recorder.start(sendFrame),
+      emitStart().catch((err: unknown): StartAck => ({ ok: false, error: toVoiceError(err) })),
+    ]);
+    if (!ack.ok || !micOk) {
+      if (micOk) await recorder.stop();
+      if (ack.ok) await emitStop().catch(() => undefined);
+      else store.fail(ack.error.message);
+      pending = [];
+      pendingBytes = 0;
+      store.endSession();
+      return false;
+    }
+    store.beginSession(ack.sessionId);
+    sessionResults = 0;
+    streaming = true;
+    for (const frame of pending) socket.emit('audio', frame);
+    pending = [];
+    pendingBytes = 0;
+    store.setPhase('recording');
+    if (stopRequested) await stop();
+    return true;
+  }
+
+  /** Ends the session; resolves after the final results arrived (or the timeout). */
+  async function stop(): Promise<void> {
+    if (store.phase === 'starting') {
+      stopRequested = true;
+      return;
+    }
+    if (store.phase !== 'recording') return;
+    store.setPhase('stopping');
+    const file = await recorder.stop();
+    if (!recorder.live) {
+      await finishFile(file);
+      return;
+    }
+    streaming = false;
+    try {
+      const ack = await emitStop();
+      if (ack.ok) {
+        for (const record of ack.records) accept(record);
+        // An earlier message (interrupted, session error) says more than "nothing recognised".
+        if (sessionResults === 0 && !store.error) store.fail(strings.record.nothingRecognized);
+      } else store.fail(ack.error.message);
+    } catch (err) {
+      store.fail(toVoiceError(err).message);
+    }
+    store.endSession();
+  }
+
+  async function finishFile(file: RecordedFile | undefined): Promise<void> {
+    if (!file || !options.recognizeFile) {
+      if (!file) store.fail(strings.record.tooShort);
+      store.endSession();
+      return;
+    }
+    store.setPhase('uploading');
+    try {
+      const records = await options.recognizeFile(file);
+      for (const record of records) accept(record);
+      if (records.length === 0) store.fail(strings.record.tooShort);
+    } catch (err) {
+      store.fail(err instanceof Error ? err.message : strings.errors.generic);
+    }
+    store.endSession();
+  }
+
+  /** Toggle mode: start when idle, stop when recording. */
+  async function toggle(): Promise<void> {
+    if (store.phase === 'idle') await start();
+    else await stop();
+  }
+
+  // The server drops a session whose connection is gone; stop the microphone instead of talking to no one.
+  const stopWatch = watch(io.status, (status) => {
+    if (
+      status !== 'connected' &&
+      recorder.live &&
+      (store.phase === 'recording' || store.phase === 'starting')
+    ) {
+      store.fail(strings.record.interruptedByNetwork);
+      void abort();
+    }
+  });
+
+  tryOnScopeDispose(() => {
+    stopWatch();
+    socket.off('partial', onPartial);
+    socket.off('result', onResult);
+    socket.off('session-error', onSessionError);
+    if (store.phase === 'recording' || store.phase === 'starting') void abort();
+  });
+
+  const { phase, partial, results, error, sessionId, live } = storeToRefs(store);
+  return { phase, partial, results, error, sessionId, live, start, stop, toggle, abort };
+}
+
+export type UseRealtimeVoiceReturn = ReturnType<typeof useRealtimeVoice>;
+
+function toVoiceError(err: unknown): { code: string; message: string } {
+  const clientError = err as Partial<ClientError> | undefined;
+  if (clientError?.code === 'ACK_TIMEOUT') return { code: 'ACK_TIMEOUT', message: strings.errors.timeout };
+  if (clientError?.code === 'DISCONNECTED' || clientError?.code === 'TRANSPORT_CLOSED') {
+    return { code: clientError.code, message: strings.record.interruptedByNetwork };
+  }
+  return {
+    code: typeof clientError?.code === 'string' ? clientError.code : 'ERROR',
+    message: err instanceof Error && err.message ? err.message : strings.errors.sessionFailed,
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * @module useRecorder — the microphone as a composable: 16 kHz mono s16le PCM frames, on every platform.
+ *
+ * The platform's recorder driver is injected (`platform.createRecorder()`: WeChat/Douyin recorder frames,
+ * H5 getUserMedia + AudioWorklet, Alipay file recording). This composable adds the state machine, the
+ * permission step, frame alignment (exact, even-length ArrayBuffers) and cleanup on scope dispose.
+ *
+ * @example
+ * const recorder = useRecorder({ driver: platform.createRecorder(), requestPermission: platform.requestRecordPermission });
+ * await recorder.start((frame) => socket.emit('audio', frame));
+ * await recorder.stop();
+ */
+import { type ComputedRef, computed, type ShallowRef, shallowRef } from 'vue';
+import type { PermissionResult, RecordedFile, RecorderDriver } from '../platform/types';
+import { FrameAligner } from '../utils/pcm';
+import { tryOnScopeDispose } from './scope';
+
+/**
+ * - `idle`: not recording. `starting`/`stopping`: in transition. `recording`: frames are flowing.
+ * - `denied`: the user refused the microphone (prompt them to open settings).
+ * - `error`: the recorder failed (see `error`).
+ */
+export type RecorderStatus = 'idle' | 'starting' | 'recording' | 'stopping' | 'denied' | 'error';
+
+export interface UseRecorderOptions {
+  /** The platform's recorder. */
+  readonly driver: RecorderDriver;
+  /** Asks for the microphone before the first start; omitted = the driver asks by itself. */
+  readonly requestPermission?: () => Promise<PermissionResult>;
+  /** Called when recording ended without `stop()` (app hidden, call, time limit). */
+  readonly onInterrupted?: (reason: string) => void;
+}
+
+export interface UseRecorderReturn {
+  readonly status: ShallowRef<RecorderStatus>;
+  readonly error: ShallowRef<Error | undefined>;
+  /** True while frames may arrive (`starting` or `recording`). */
+  readonly isRecording: ComputedRef<boolean>;
+  /** Whether this platform yields live PCM frames (false: only a file at the end). */
+  readonly live: boolean;
+  /** PCM bytes delivered in the current/last recording. */
+  readonly bytes: ShallowRef<number>;
+  /**
+   * Starts recording; frames go to `onFrame`. Resolves false when permission was refused or the driver
+   * failed (see `status` and `error`).
+   */
+  start(onFrame?: (frame: ArrayBuffer) => void): Promise<boolean>;
+  /** Stops; resolves after the last frame, with the file on file-only platforms. */
+  stop(): Promise<RecordedFile | undefined>;
+}
+
+/** See the module example. */
+export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
+  const { driver } = options;
+  const status = shallowRef<RecorderStatus>('idle');
+  const error = shallowRef<Error | undefined>(undefined);
+  const bytes = shallowRef(0);
+  const aligner = new FrameAligner();
+  let sink: ((frame: ArrayBuffer) => void) | undefined;
+  /** Bumped on every start/stop so late callbacks of an old recording are ignored. */
+  let generation = 0;
+
+  const deliver = (gen: number, frame: ArrayBuffer): void => {
+    if (gen !== generation) return;
+    const aligned = aligner.align(frame);
+    if (!aligned) return;
+    bytes.value += aligned.byteLength;
+    sink?.(aligned);
+  };
+
+  const start = async (onFrame?: (frame: ArrayBuffer) => void): Promise<boolean> => {
+    if (status.value === 'starting' || status.value === 'recording' || status.value === 'stopping')
+      return false;
+    error.value = undefined;
+    status.value = 'starting';
+    const gen = ++generation;
+    if (options.requestPermission) {
+      const permission = await options.requestPermission();
+      if (gen !== generation) return false;
+      if (permission === 'denied') {
+        status.value = 'denied';
+        return false;
+      }
+    }
+    sink = onFrame;
+    bytes.value = 0;
+    aligner.reset();
+    try {
+      await driver.start({
+        onFrame: (frame) => deliver(gen, frame),
+        onInterrupted: (reason) => {
+          if (gen !== generation) return;
+          generation++;
+          sink = undefined;
+          status.value = 'idle';
+          options.onInterrupted?.(reason);
+        },
+        onError: (err) => {
+          if (gen !== generation) return;
+          generation++;
+          sink = undefined;
+          error.value = err;
+          status.value = 'error';
+        },
+      });
+    } catch (err) {
+      if (gen !== generation) return false;
+      generation++;
+      sink = undefined;
+      const failure = err instanceof Error ? err : new Error(String(err));
+      error.value = failure;
+      status.value = isPermissionError(failure) ? 'denied' : 'error';
+      return false;
+    }
+    // stop() was called while the driver was starting: stop it now that it can be stopped.
+    if (gen !== generation) {
+      await driver.stop().catch(() => undefined);
+      return false;
+    }
+    status.value = 'recording';
+    return true;
+  };
+
+  const stop = async (): Promise<RecordedFile | undefined> => {
+    if (status.value === 'starting') {
+      // start() notices the new generation after its await and stops the driver itself.
+      generation++;
+      sink = undefined;
+      status.value = 'idle';
+      return undefined;
+    }
+    if (status.value !== 'recording') return undefined;
+    status.value = 'stopping';
+    const gen = generation;
+    let file: RecordedFile | undefined;
+    try {
+      // Frames delivered during driver.stop() still belong to this recording.
+      const result = await driver.stop();
+      file = result ?? undefined;
+    } catch (err) {
+      error.value = err instanceof Error ? err : new Error(String(err));
+    }
+    if (gen === generation) generation++;
+    sink = undefined;
+    status.value = error.value ? 'error' : 'idle';
+    return file;
+  };
+
+  tryOnScopeDispose(() => {
+    if (status.value === 'recording' || status.value === 'starting') void stop();
+  });
+
+  return {
+    status,
+    error,
+    isRecording: computed(() => status.value === 'starting' || status.value === 'recording'),
+    live: driver.kind === 'pcm',
+    bytes,
+    start,
+    stop,
+  };
+}
+
+/** Drivers signal refusal with a `NotAllowedError` (browsers) or an `auth deny` errMsg (mini-programs). */
+function isPermissionError(err: Error): boolean {
+  return (
+    err.name === 'NotAllowedError' ||
+    err.name === 'PermissionDeniedError' ||
+    /auth|deny|denied|permission/i.test(err.message)
+  );
+}

@@ -1,0 +1,126 @@
+import type { LifecycleListener } from '@realtime-voice/shared/socketio';
+import { createPinia, setActivePinia } from 'pinia';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { effectScope } from 'vue';
+import { FakeHttp } from '../../test/support/fake-http';
+import { FakeFileRecorder, FakePcmRecorder } from '../../test/support/fake-recorder';
+import { FakeSocketServer, until } from '../../test/support/fake-server';
+import { record } from '../../test/support/records';
+import { readConfig } from '../config';
+import type { Platform, RecorderDriver } from '../platform/types';
+import { useConnectionStore } from '../stores/connection';
+import { useHistoryStore } from '../stores/history';
+import { useTranscriptStore } from '../stores/transcript';
+import { useVoiceApp } from './useVoiceApp';
+
+function fakePlatform(server: FakeSocketServer, http: FakeHttp, driver: RecorderDriver) {
+  const lifecycle = new Set<LifecycleListener>();
+  const calls = { confirms: [] as string[], toasts: [] as string[], stopPullDown: 0, confirmAnswer: true };
+  const platform: Platform = {
+    name: driver.kind === 'pcm' ? 'mp-weixin' : 'mp-alipay',
+    liveAudio: driver.kind === 'pcm',
+    socketTarget: () => ({ uri: 'http://fake.test/realtime-voice', transport: server.transport }),
+    lifecycle: (listener) => {
+      lifecycle.add(listener);
+      return () => lifecycle.delete(listener);
+    },
+    http: http.client,
+    readFile: async () => new Uint8Array([1, 2, 3, 4]).buffer,
+    platformIdentity: false,
+    createRecorder: () => driver,
+    requestRecordPermission: async () => 'granted',
+    openPermissionSettings: () => undefined,
+    confirm: async (title) => {
+      calls.confirms.push(title);
+      return calls.confirmAnswer;
+    },
+    toast: (message) => void calls.toasts.push(message),
+    stopPullDownRefresh: () => void calls.stopPullDown++,
+    storage: { get: () => undefined, set: () => undefined },
+  };
+  return { platform, lifecycle, calls };
+}
+
+const fast = { forceNew: true, reconnectionDelay: 10, reconnectionDelayMax: 20, randomizationFactor: 0 };
+
+describe('useVoiceApp', () => {
+  beforeEach(() => setActivePinia(createPinia()));
+
+  it('mirrors the connection into the store and loads history on connect', async () => {
+    const server = new FakeSocketServer();
+    const http = new FakeHttp();
+    http.records = [record()];
+    const { platform } = fakePlatform(server, http, new FakePcmRecorder());
+    const scope = effectScope();
+    scope.run(() => useVoiceApp({ platform, config: readConfig({}), clientOptions: fast }));
+    const connection = useConnectionStore();
+    const history = useHistoryStore();
+    expect(connection.status).toBe('connecting');
+    await until(() => connection.status === 'connected' && history.loaded);
+    expect(connection.transportName).toBe('fake');
+    expect(history.records).toHaveLength(1);
+    // A record stored from another device appears at once.
+    server.emit('history:new', record({ text: 'from my phone' }));
+    await until(() => history.records.length === 2);
+    scope.stop();
+  });
+
+  it('ends the take when the app goes to the background', async () => {
+    const server = new FakeSocketServer();
+    server.ackHandlers.set('start', () => ({ ok: true, sessionId: 's' }));
+    server.ackHandlers.set('stop', () => ({ ok: true, records: [] }));
+    const driver = new FakePcmRecorder();
+    const { platform, lifecycle } = fakePlatform(server, new FakeHttp(), driver);
+    const scope = effectScope();
+    const app = scope.run(() => useVoiceApp({ platform, config: readConfig({}), clientOptions: fast }))!;
+    const transcript = useTranscriptStore();
+    await until(() => useConnectionStore().status === 'connected');
+    await app.press();
+    expect(transcript.phase).toBe('recording');
+    for (const l of lifecycle) l.background();
+    await until(() => transcript.phase === 'idle');
+    expect(driver.stops).toBe(1);
+    expect(server.events('stop')).toHaveLength(1);
+    expect(transcript.error).toContain('录音已中断');
+    scope.stop();
+  });
+
+  it('deletes only after confirmation', async () => {
+    const server = new FakeSocketServer();
+    const http = new FakeHttp();
+    const kept = record();
+    http.records = [kept];
+    const { platform, calls } = fakePlatform(server, http, new FakePcmRecorder());
+    const scope = effectScope();
+    const app = scope.run(() => useVoiceApp({ platform, config: readConfig({}), clientOptions: fast }))!;
+    const history = useHistoryStore();
+    await until(() => history.records.length === 1);
+    calls.confirmAnswer = false;
+    await app.deleteRecord(kept.id);
+    expect(http.requests.some((r) => r.method === 'DELETE')).toBe(false);
+    calls.confirmAnswer = true;
+    await app.deleteRecord(kept.id);
+    expect(history.records).toHaveLength(0);
+    expect(calls.toasts).toContain('已删除');
+    await app.refreshAll();
+    expect(calls.stopPullDown).toBe(1);
+    scope.stop();
+  });
+
+  it('records, then uploads the file where the recorder has no PCM frames (Alipay)', async () => {
+    const server = new FakeSocketServer();
+    const http = new FakeHttp();
+    const { platform } = fakePlatform(server, http, new FakeFileRecorder());
+    const scope = effectScope();
+    const app = scope.run(() => useVoiceApp({ platform, config: readConfig({}), clientOptions: fast }))!;
+    const transcript = useTranscriptStore();
+    expect(app.live).toBe(false);
+    await app.press();
+    await app.release();
+    const upload = http.requests.find((r) => r.path === '/api/recognize');
+    expect(upload?.headers?.['content-type']).toBe('audio/aac');
+    expect(transcript.results.map((r) => r.text)).toEqual(['uploaded speech']);
+    expect(useHistoryStore().records.map((r) => r.text)).toContain('uploaded speech');
+    scope.stop();
+  });
+});

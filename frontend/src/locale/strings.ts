@@ -1,0 +1,109 @@
+/**
+ * @module strings — every user-visible string of the app, in one place.
+ *
+ * The users are Chinese mini-program developers and their users, so the UI speaks Simplified Chinese.
+ * Functions are used where a value is interpolated, so translators see the whole sentence.
+ */
+export const strings = {
+  appTitle: '实时语音识别',
+  status: {
+    idle: '未连接',
+    connecting: '正在连接服务器…',
+    connected: '已连接',
+    reconnecting: (attempt: number) =>
+      attempt > 0 ? `连接中断，正在重连（第 ${attempt} 次）` : '连接中断，正在重连…',
+    offline: '离线',
+    refused: '服务器拒绝连接',
+    networkLost: '网络已断开，恢复后自动重连',
+    gaveUp: '多次重连失败，请检查网络后重试',
+    disconnectedByUser: '已断开',
+    retry: '重新连接',
+  },
+  /** What each client error code means to a user; unknown codes fall back to the raw message. */
+  clientErrors: {
+    TRANSPORT_UNAVAILABLE: '当前环境无法建立 WebSocket 连接',
+    CLOUD_NOT_INITIALIZED: '云托管未初始化（wx.cloud.init）',
+    BASE_LIBRARY_TOO_OLD: '微信版本过低，请升级后重试（需基础库 2.21.1 以上）',
+    SERVICE_NOT_FOUND: '找不到云托管服务，请检查环境 ID 和服务名',
+    TRANSPORT_ERROR: '无法连接服务器',
+    TRANSPORT_CLOSED: '与服务器的连接已断开',
+    CONNECT_TIMEOUT: '连接服务器超时',
+    PING_TIMEOUT: '服务器长时间无响应',
+    PARSE_ERROR: '收到无法识别的数据',
+  } as Readonly<Record<string, string>>,
+  record: {
+    holdToTalk: '按住说话',
+    releaseToStop: '松开结束',
+    tapToStart: '点击开始录音',
+    tapToStop: '点击停止',
+    starting: '准备中…',
+    stopping: '正在结束…',
+    uploading: '正在上传识别…',
+    modeHold: '按住说话',
+    modeToggle: '点击切换',
+    notConnected: '未连接服务器，暂时无法录音',
+    liveUnavailable: '当前平台不支持实时转写：录音结束后上传识别，结果稍后显示。',
+    permissionDenied: '没有麦克风权限，无法录音。',
+    openSettings: '去设置开启',
+    permissionTitle: '需要麦克风权限',
+    permissionContent: '请在设置中允许使用麦克风，以便录音并转写为文字。',
+    permissionBrowser: '请点击浏览器地址栏左侧的图标，允许本网站使用麦克风，然后重试。',
+    interrupted: '录音已中断（应用切到后台或被系统打断）',
+    interruptedByNetwork: '连接中断，录音已停止',
+    tooShort: '录音太短，未识别到内容',
+    nothingRecognized: '没有识别到语音，请靠近麦克风再说一次',
+  },
+  transcript: {
+    title: '本次识别',
+    partialPlaceholder: '说话时，这里会实时显示识别中的文字',
+    listening: '正在聆听…',
+    empty: '还没有识别结果。按住下方按钮开始说话。',
+  },
+  tabs: {
+    live: '实时',
+    history: '历史',
+    stats: '统计',
+  },
+  history: {
+    title: '历史记录',
+    empty: '暂无历史记录',
+    loading: '加载中…',
+    loadMore: '加载更多',
+    noMore: '没有更多了',
+    refresh: '刷新',
+    delete: '删除',
+    deleteConfirmTitle: '删除这条记录？',
+    deleteConfirmContent: '删除后无法恢复。',
+    deleted: '已删除',
+    loadFailed: '历史记录加载失败',
+    retry: '重试',
+  },
+  stats: {
+    title: '统计',
+    empty: '暂无统计数据',
+    loading: '加载中…',
+    loadFailed: '统计加载失败',
+    retry: '重试',
+    totalRecords: '识别次数',
+    totalAudio: '音频总时长',
+    avgLatency: '平均延迟',
+    perDay: '按日',
+    perEngine: '按引擎',
+    seconds: (s: number) => `${s.toFixed(1)} 秒`,
+    millis: (ms: number) => `${Math.round(ms)} 毫秒`,
+    count: (n: number) => `${n} 次`,
+  },
+  errors: {
+    generic: '出错了，请稍后再试',
+    network: '网络请求失败',
+    server: (status: number) => `服务器错误（${status}）`,
+    sessionFailed: '识别会话出错',
+    timeout: '服务器响应超时',
+  },
+  common: {
+    confirm: '确定',
+    cancel: '取消',
+  },
+} as const;
+
+export type Strings = typeof strings;

@@ -1,0 +1,104 @@
+/**
+ * @module platform/types — what the app needs from a platform, as plain interfaces.
+ *
+ * Composables, stores and the API layer receive these objects instead of calling `uni`, `wx`, `my`, `tt`
+ * or browser APIs themselves, so they run unchanged in unit tests with fakes. The implementations live in
+ * this folder and are the only code with `#ifdef` or platform globals.
+ */
+import type { LifecycleSource, Transport } from '@realtime-voice/shared/socketio';
+
+export type PlatformName = 'mp-weixin' | 'mp-alipay' | 'mp-toutiao' | 'h5';
+
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+
+/** One HTTP request against the backend. `path` starts with `/api/...`. */
+export interface HttpRequest {
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string | number | undefined>>;
+  /** JSON-serialisable body, or raw bytes (sent as `application/octet-stream` unless a type is given). */
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** The platform's answer; `data` is parsed JSON when the server sent JSON. Never throws for HTTP errors. */
+export interface HttpResponse {
+  readonly status: number;
+  readonly data: unknown;
+}
+
+/** Sends a request; rejects only when no HTTP answer arrived (network down, DNS, aborted). */
+export type HttpClient = (request: HttpRequest) => Promise<HttpResponse>;
+
+/** A file the platform recorded (platforms without PCM frames). */
+export interface RecordedFile {
+  /** Local temp path of the recording (`wxfile://…`, `https://resource/…`). */
+  readonly filePath: string;
+  /** Container format as recorded, e.g. `aac`, `mp3`, `wav`. */
+  readonly format: string;
+  readonly durationMs: number;
+}
+
+/** Callbacks a recorder driver reports to. */
+export interface RecorderHandlers {
+  /** One chunk of 16 kHz mono 16-bit little-endian PCM (PCM drivers only). */
+  onFrame(frame: ArrayBuffer): void;
+  /** Recording stopped without being asked (app hidden, phone call, system limit). */
+  onInterrupted(reason: string): void;
+  /** The recorder failed; it is stopped. */
+  onError(error: Error): void;
+}
+
+/** A recorder producing live PCM frames (WeChat, Douyin, H5). */
+export interface PcmRecorderDriver {
+  readonly kind: 'pcm';
+  start(handlers: RecorderHandlers): Promise<void>;
+  /** Resolves after the last frame was delivered. */
+  stop(): Promise<void>;
+}
+
+/** A recorder that only yields a compressed file at the end (Alipay: aac/mp3, no PCM frames). */
+export interface FileRecorderDriver {
+  readonly kind: 'file';
+  start(handlers: RecorderHandlers): Promise<void>;
+  stop(): Promise<RecordedFile | undefined>;
+}
+
+export type RecorderDriver = PcmRecorderDriver | FileRecorderDriver;
+
+/** The outcome of asking for the microphone. */
+export type PermissionResult = 'granted' | 'denied';
+
+/** Key-value storage that survives restarts (`uni.setStorageSync`, `localStorage`). */
+export interface KeyValueStorage {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
+}
+
+/** Everything platform-specific the app uses. */
+export interface Platform {
+  readonly name: PlatformName;
+  /** Whether the recorder streams PCM frames (live partial text); false = record, then upload. */
+  readonly liveAudio: boolean;
+  /** How the socket reaches the backend: the URI for `io()` and the transport. */
+  socketTarget(): { readonly uri: string; readonly transport: Transport };
+  /** Foreground/background and network events, for the client's `lifecycle` option and the recorder. */
+  readonly lifecycle: LifecycleSource | undefined;
+  /** HTTP to the backend (`uni.request`, or `wx.cloud.callContainer` on Cloud Hosting). */
+  readonly http: HttpClient;
+  /** Reads a recorded file's bytes (to send it to `POST /api/recognize`, which takes a raw body). */
+  readFile(filePath: string): Promise<ArrayBuffer>;
+  /** Whether this platform identifies the user itself (Cloud Hosting injects `x-wx-openid`). */
+  readonly platformIdentity: boolean;
+  createRecorder(): RecorderDriver;
+  /** Asks for the record permission (may show the system prompt). */
+  requestRecordPermission(): Promise<PermissionResult>;
+  /** Opens the settings page where the user can grant the microphone; call it from a tap. */
+  openPermissionSettings(): void;
+  /** A confirm dialog; resolves true when confirmed. */
+  confirm(title: string, content: string): Promise<boolean>;
+  toast(message: string): void;
+  /** Ends the pull-down-refresh animation (mini-programs). */
+  stopPullDownRefresh(): void;
+  readonly storage: KeyValueStorage;
+}

@@ -1,0 +1,55 @@
+/**
+ * A recorder driver under test control: the test pushes frames and interruptions.
+ */
+import type {
+  FileRecorderDriver,
+  PcmRecorderDriver,
+  RecordedFile,
+  RecorderHandlers,
+} from '../../src/platform/types';
+
+export class FakePcmRecorder implements PcmRecorderDriver {
+  readonly kind = 'pcm' as const;
+  handlers: RecorderHandlers | undefined;
+  starts = 0;
+  stops = 0;
+  failStartWith: Error | undefined;
+  /** Frames delivered during stop() (the platform's last frame). */
+  tail: ArrayBuffer | undefined;
+  startDelayMs = 0;
+
+  async start(handlers: RecorderHandlers): Promise<void> {
+    this.starts++;
+    if (this.startDelayMs) await new Promise((r) => setTimeout(r, this.startDelayMs));
+    if (this.failStartWith) throw this.failStartWith;
+    this.handlers = handlers;
+  }
+
+  async stop(): Promise<void> {
+    this.stops++;
+    if (this.tail && this.handlers) this.handlers.onFrame(this.tail);
+    this.handlers = undefined;
+  }
+
+  /** Emits one frame of `samples` 16-bit samples of value `value`. */
+  frame(samples: number, value = 1000): ArrayBuffer {
+    const pcm = new Int16Array(samples).fill(value);
+    this.handlers?.onFrame(pcm.buffer);
+    return pcm.buffer;
+  }
+}
+
+export class FakeFileRecorder implements FileRecorderDriver {
+  readonly kind = 'file' as const;
+  handlers: RecorderHandlers | undefined;
+  file: RecordedFile | undefined = { filePath: 'https://resource/rec.aac', format: 'aac', durationMs: 1500 };
+
+  async start(handlers: RecorderHandlers): Promise<void> {
+    this.handlers = handlers;
+  }
+
+  async stop(): Promise<RecordedFile | undefined> {
+    this.handlers = undefined;
+    return this.file;
+  }
+}
