@@ -17,8 +17,6 @@ export interface Logger {
   child(name: string): Logger;
 }
 
-const noop = (): void => {};
-
 /**
  * Creates a logger for `namespace`; every call is a no-op when `option` is falsy.
  *
@@ -27,23 +25,17 @@ const noop = (): void => {};
  * log.debug('opening', url);
  */
 export function createLogger(option: DebugOption | undefined, namespace: string): Logger {
-  if (!option) {
-    const silent: Logger = { debug: noop, warn: noop, child: () => silent };
-    return silent;
-  }
-  const sink = option;
   const write =
-    typeof sink === 'function'
-      ? (level: 'debug' | 'warn', args: unknown[]) => sink(`${namespace} ${level}`, ...args)
-      : (level: 'debug' | 'warn', args: unknown[]) => {
-          // The one place that writes to the console, and only when debugging was asked for.
-          // biome-ignore lint/suspicious/noConsole: opt-in debug output
-          if (level === 'debug') console.debug(namespace, ...args);
-          else console.warn(namespace, ...args);
-        };
+    (level: 'debug' | 'warn') =>
+    (...args: unknown[]): void => {
+      if (typeof option === 'function') option(`${namespace} ${level}`, ...args);
+      // The one place that writes to the console, and only when debugging was asked for.
+      // biome-ignore lint/suspicious/noConsole: opt-in debug output
+      else if (option) console[level](namespace, ...args);
+    };
   return {
-    debug: (...args) => write('debug', args),
-    warn: (...args) => write('warn', args),
+    debug: write('debug'),
+    warn: write('warn'),
     child: (name) => createLogger(option, `${namespace}:${name}`),
   };
 }

@@ -41,6 +41,21 @@ export function isArrayBuffer(value: unknown): value is ArrayBuffer {
 }
 
 /**
+ * A received WebSocket message as a frame: a string as text, an ArrayBuffer as binary, and any view (a
+ * platform that ignores `binaryType`, a vendor handing a TypedArray) copied to exactly its bytes.
+ * Undefined for anything else.
+ *
+ * @example
+ * toFrame(new Uint8Array([1, 2]).subarray(1)); // ArrayBuffer holding [2]
+ */
+export function toFrame(data: unknown): string | ArrayBuffer | undefined {
+  if (typeof data === 'string' || isArrayBuffer(data)) return data;
+  if (ArrayBuffer.isView(data))
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer;
+  return undefined;
+}
+
+/**
  * Encodes one packet as one WebSocket frame.
  *
  * @example
@@ -48,7 +63,7 @@ export function isArrayBuffer(value: unknown): value is ArrayBuffer {
  */
 export function encodeEnginePacket(packet: EnginePacket): string | ArrayBuffer {
   if (isArrayBuffer(packet.data)) return packet.data;
-  return ENGINE_PACKET_TYPES.indexOf(packet.type) + (packet.data ?? '');
+  return ENGINE_PACKET_TYPES.indexOf(packet.type) + (packet.data || '');
 }
 
 /**

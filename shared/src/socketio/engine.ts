@@ -1,9 +1,8 @@
 /**
  * @module engine — one Engine.IO v4 connection over one transport connection.
  *
- * Owns the handshake, answers pings, runs the heartbeat watchdog, queues frames until open and refuses
- * frames over the server's `maxPayload` (the server would otherwise close the socket with 1009: a
- * "mystery disconnect"). It never reconnects: the Manager creates a new Engine for that.
+ * Owns the handshake, answers pings, runs the heartbeat watchdog and refuses frames over the server's
+ * `maxPayload` (the server would otherwise close the socket with 1009: a "mystery disconnect"). It never reconnects: the Manager creates a new Engine for that.
  */
 import type { Logger } from './debug';
 import {
@@ -59,7 +58,6 @@ export class Engine {
   /** The handshake once open. */
   handshake: Handshake | undefined;
   private _conn: TransportConnection | undefined;
-  private _queue: Array<[Frames, RejectCallback | undefined]> = [];
   private _pingTimer: Timer | undefined;
   private _pingDeadline = 0;
   private _error: ClientError | undefined;
@@ -98,12 +96,13 @@ export class Engine {
   }
 
   /**
-   * Sends the frames of one packet, or queues them until open. Frames over the server's `maxPayload`
-   * are not sent: `onReject` gets PAYLOAD_TOO_LARGE and nothing of the packet goes out.
+   * Sends the frames of one packet. Frames over the server's `maxPayload` are not sent: `onReject` gets
+   * PAYLOAD_TOO_LARGE and nothing of the packet goes out. Before open (and after close) `onReject` gets
+   * TRANSPORT_CLOSED: nothing is queued here, because the Manager only lets sockets send once it is open
+   * (namespace CONNECTs go out on its `open` event).
    */
   send(frames: Frames, onReject?: RejectCallback): void {
     if (this.readyState === 'open') this._write(frames, onReject);
-    else if (this.readyState === 'opening') this._queue.push([frames, onReject]);
     else if (onReject) onReject(notSent());
   }
 
@@ -138,7 +137,8 @@ export class Engine {
 
   private _sendFrame(frame: string | ArrayBuffer): void {
     try {
-      this._conn?.send(frame);
+      // Frames are only sent once the transport delivered the handshake, so the connection exists.
+      (this._conn as TransportConnection).send(frame);
     } catch (e) {
       // A platform that throws on send (socket already closing) is a dead connection.
       this._finish('transport error', new ClientError('TRANSPORT_ERROR', 'Send failed', e));
@@ -177,9 +177,6 @@ export class Engine {
     this.readyState = 'open';
     this._resetPingTimer();
     this._on.open(handshake);
-    for (const [frames, onReject] of this._queue.splice(0)) {
-      if (this.readyState === 'open') this._write(frames, onReject);
-    }
   }
 
   private _resetPingTimer(): void {
@@ -193,18 +190,17 @@ export class Engine {
     );
   }
 
-  /** Tears down once: timer, transport, queued packets; then tells the owner, unless it asked for it. */
+  /** Tears down once: timer, transport; then tells the owner, unless it asked for it. */
   private _finish(reason: EngineCloseReason, error?: ClientError): void {
     if (this.readyState === 'closed') return;
     this.readyState = 'closed';
     clearTimeout(this._pingTimer);
     this._log.debug('close', reason);
     try {
-      this._conn?.close();
+      (this._conn as TransportConnection).close();
     } catch {
-      // Closing an already broken platform socket may throw; it is gone either way.
+      // Closing a broken platform socket may throw (or there is none: open() threw); gone either way.
     }
-    for (const [, onReject] of this._queue.splice(0)) if (onReject) onReject(notSent());
     if (error) this._on.close(reason, error);
   }
 }

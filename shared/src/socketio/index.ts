@@ -72,22 +72,21 @@ export function io<
   ListenEvents extends EventsMap<ListenEvents> = DefaultEventsMap,
   EmitEvents extends EventsMap<EmitEvents> = DefaultEventsMap,
 >(uri?: string | IoOptions, opts?: IoOptions): Socket<ListenEvents, EmitEvents> {
-  let options = opts ?? {};
-  let target = uri;
-  if (typeof target === 'object') {
-    options = target;
-    target = undefined;
+  if (typeof uri === 'object') {
+    opts = uri;
+    uri = undefined;
   }
-  const parsed = parseUri(target, options.path ?? '/socket.io/');
+  const options = opts || {};
+  const parsed = parseUri(uri, options.path);
   if (parsed instanceof Error) throw parsed;
   const cached = cache.get(parsed.id);
+  // A namespace that already has a socket on the shared Manager gets a connection of its own.
   const newConnection =
-    options.forceNew === true || options.multiplex === false || cached?.hasSocket(parsed.nsp) === true;
-  let manager: Manager;
-  if (newConnection || cached === undefined) {
-    manager = new Manager(target, options);
-    if (!newConnection) cache.set(parsed.id, manager);
-  } else manager = cached;
+    options.forceNew === true ||
+    options.multiplex === false ||
+    (cached ? cached.hasSocket(parsed.nsp) : false);
+  const manager = cached && !newConnection ? cached : new Manager(uri, options);
+  if (!(cached || newConnection)) cache.set(parsed.id, manager);
   // Query of a URL given to io() joins the Manager's query (socket.io-client does the same).
   return manager.socket<ListenEvents, EmitEvents>(parsed.nsp, options);
 }

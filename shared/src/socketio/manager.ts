@@ -172,11 +172,11 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
     const origin = this._uri.origin;
     const engine = new Engine(
       {
-        open: () => this._onOpen(),
+        open: () => this._attemptDone(),
         data: (data) => this._onData(data),
         ping: () => this._emitReserved('ping'),
         close: (reason, error) => {
-          if (this._state === 'opening') this._onOpenFailed(error);
+          if (this._state === 'opening') this._attemptDone(error);
           else this._onClose(reason, error);
         },
       },
@@ -186,7 +186,7 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
     const timeout = this.opts.timeout;
     if (timeout !== false) {
       this._openTimer = setTimeout(
-        () => this._onOpenFailed(new ClientError('CONNECT_TIMEOUT', `Not open within ${timeout} ms`)),
+        () => this._attemptDone(new ClientError('CONNECT_TIMEOUT', `Not open within ${timeout} ms`)),
         timeout,
       );
     }
@@ -256,7 +256,8 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
 
   /** @internal Whether the connection is open and its heartbeat alive (Socket asks before sending). */
   _isWritable(): boolean {
-    return this._state === 'open' && !this.engine?.hasPingExpired();
+    // Open always has an engine: every path that drops the engine also leaves `open`.
+    return this._state === 'open' && !(this.engine as Engine).hasPingExpired();
   }
 
   /** @internal A socket disconnected: close the connection when no namespace is active any more. */
@@ -275,29 +276,25 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
     this._reconnecting = false;
   }
 
-  private _onOpen(): void {
-    this._state = 'open';
-    const callback = this._takeOpenCallback();
-    this._emitReserved('open');
-    if (callback) callback();
-  }
-
-  /** The pending `open()` callback, cleared with the open timer: an attempt ends exactly once. */
-  private _takeOpenCallback(): ((error?: ClientError) => void) | undefined {
+  /**
+   * The current attempt ended: open, or failed with `error`. Its timer and `open()` callback are cleared
+   * first, so an attempt ends exactly once.
+   */
+  private _attemptDone(error?: ClientError): void {
     clearTimeout(this._openTimer);
     const callback = this._openCallback;
     this._openCallback = undefined;
-    return callback;
-  }
-
-  private _onOpenFailed(error: ClientError): void {
-    this._log.debug('open failed', error.code);
-    this._cleanupEngine();
-    this._state = 'closed';
-    const callback = this._takeOpenCallback();
-    this._emitReserved('error', error);
+    if (error) {
+      this._log.debug('open failed', error.code);
+      this._cleanupEngine();
+      this._state = 'closed';
+      this._emitReserved('error', error);
+    } else {
+      this._state = 'open';
+      this._emitReserved('open');
+    }
     if (callback) callback(error);
-    else if (!this._reconnecting && this.opts.reconnection) this._reconnect();
+    else if (error && !this._reconnecting && this.opts.reconnection) this._reconnect();
   }
 
   private _onData(data: string | ArrayBuffer): void {
@@ -375,7 +372,7 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
   private _onLifecycleReturn(): void {
     if (this._skipReconnect || !this.opts.reconnection) return;
     if (this._state === 'open') {
-      if (!this.engine?.hasPingExpired()) return;
+      if (!(this.engine as Engine).hasPingExpired()) return;
       // Timers do not run while a mini-program is suspended: the watchdog may not have fired yet.
       this._onClose('ping timeout', new ClientError('PING_TIMEOUT', 'Heartbeat expired while away'));
     }

@@ -9,6 +9,21 @@
 import { isArrayBuffer } from './engine-io-parser';
 import { ClientError } from './errors';
 
+/**
+ * The packet type digits for the client's own code. An enum because the bundler inlines its members: the
+ * digit itself is written instead of a property lookup on every comparison. {@link PacketType} is the
+ * public object (same digits, plain literal types).
+ */
+export enum PacketKind {
+  CONNECT = 0,
+  DISCONNECT = 1,
+  EVENT = 2,
+  ACK = 3,
+  CONNECT_ERROR = 4,
+  BINARY_EVENT = 5,
+  BINARY_ACK = 6,
+}
+
 /** Socket.IO packet types and their wire digits. */
 export const PacketType = {
   CONNECT: 0,
@@ -97,7 +112,7 @@ export function toArrayBuffer(value: ArrayBuffer | ArrayBufferView): ArrayBuffer
 }
 
 function isPlaceholder(value: unknown): value is { _placeholder: true; num: unknown } {
-  return (value as { _placeholder?: unknown } | null)?._placeholder === true && 'num' in (value as object);
+  return !!value && (value as { _placeholder?: unknown })._placeholder === true && 'num' in (value as object);
 }
 
 const isPlainObject = (value: unknown): boolean =>
@@ -115,8 +130,8 @@ const isIndex = (value: unknown): value is number => Number.isSafeInteger(value)
  * isPacketValid({ type: 2, nsp: '/', data: ['hello'] }); // true
  */
 export function isPacketValid({ type, nsp, id, attachments, data }: Packet): boolean {
-  const isAck = type === PacketType.ACK || type === PacketType.BINARY_ACK;
-  const isEvent = type === PacketType.EVENT || type === PacketType.BINARY_EVENT;
+  const isAck = type === PacketKind.ACK || type === PacketKind.BINARY_ACK;
+  const isEvent = type === PacketKind.EVENT || type === PacketKind.BINARY_EVENT;
   return (
     Number.isInteger(type) &&
     type >= 0 &&
@@ -124,14 +139,14 @@ export function isPacketValid({ type, nsp, id, attachments, data }: Packet): boo
     typeof nsp === 'string' &&
     nsp.charAt(0) === '/' &&
     (id === undefined ? !isAck : (isAck || isEvent) && isIndex(id)) &&
-    (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK
+    (type === PacketKind.BINARY_EVENT || type === PacketKind.BINARY_ACK
       ? isIndex(attachments)
       : attachments === undefined) &&
-    (type === PacketType.CONNECT
+    (type === PacketKind.CONNECT
       ? data === undefined || isPlainObject(data)
-      : type === PacketType.DISCONNECT
+      : type === PacketKind.DISCONNECT
         ? data === undefined
-        : type === PacketType.CONNECT_ERROR
+        : type === PacketKind.CONNECT_ERROR
           ? typeof data === 'string' || isPlainObject(data)
           : Array.isArray(data) &&
             (isAck ||
@@ -152,8 +167,8 @@ export function encodePacket(packet: Packet): Array<string | ArrayBuffer> {
   let { type, data } = packet;
   const buffers: ArrayBuffer[] = [];
   let str = '';
-  if ((type === PacketType.EVENT || type === PacketType.ACK) && hasBinary(data)) {
-    type = type === PacketType.EVENT ? PacketType.BINARY_EVENT : PacketType.BINARY_ACK;
+  if ((type === PacketKind.EVENT || type === PacketKind.ACK) && hasBinary(data)) {
+    type = type === PacketKind.EVENT ? PacketKind.BINARY_EVENT : PacketKind.BINARY_ACK;
     data = replaceDeep(data, (value) =>
       isBinary(value) ? { _placeholder: true, num: buffers.push(toArrayBuffer(value)) - 1 } : value,
     );

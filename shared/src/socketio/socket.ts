@@ -18,7 +18,7 @@ import {
 import { ClientError } from './errors';
 import type { CloseReason, Manager } from './manager';
 import { assignDefined } from './options';
-import { type Packet, PacketType, RESERVED_EVENTS } from './socket-io-parser';
+import { type Packet, PacketKind, RESERVED_EVENTS } from './socket-io-parser';
 
 /** The `auth` option: an object, or a function that hands the object over (called on every connect). */
 export type AuthOption =
@@ -76,6 +76,8 @@ interface Flags {
   _volatile?: boolean;
   _timeout?: number;
   _fromQueue?: boolean;
+  /** The ack callback takes an error first (emitWithAck, retries); others only get the server's answer. */
+  _errorFirst?: boolean;
 }
 
 interface AckEntry {
@@ -90,9 +92,6 @@ interface QueuedPacket {
   _tryCount: number;
   _pending: boolean;
 }
-
-/** Ack callbacks that take an error first (emitWithAck, retries); the rest are only called on success. */
-const ERROR_FIRST = new WeakSet<object>();
 
 /** Our own reserved names: never emitted to the server, and a server event so named reaches only onAny. */
 const LOCAL_RESERVED = [...RESERVED_EVENTS, 'emit_error'];
@@ -194,7 +193,7 @@ export class Socket<
    */
   disconnect(): this {
     const wasConnected = this.connected;
-    if (wasConnected) this._packet({ type: PacketType.DISCONNECT, nsp: this.nsp });
+    if (wasConnected) this._packet({ type: PacketKind.DISCONNECT, nsp: this.nsp });
     this._destroy();
     if (wasConnected) this._onClose('io client disconnect', undefined);
     return this;
@@ -213,9 +212,10 @@ export class Socket<
    * socket.emit('stop', (res) => console.log(res));
    */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): this {
-    if (LOCAL_RESERVED.includes(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    // Flags belong to this emit only, also when it throws.
     const flags = this._flags;
     this._flags = {};
+    if (LOCAL_RESERVED.includes(ev)) throw new Error(`"${ev}" is a reserved event name`);
     const all: unknown[] = [ev, ...args];
     if (this._opts.retries > 0 && !flags._fromQueue && !flags._volatile) {
       this._addToQueue(all, flags);
@@ -228,12 +228,12 @@ export class Socket<
       id = this._ids++;
       this._registerAck(id, ack as Callable, flags);
     }
-    const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp, id, data: all };
+    const packet: Packet = { type: PacketKind.EVENT, nsp: this.nsp, id, data: all };
     const writable = this.connected && this.io._isWritable();
     if (writable) this._sendEvent(packet);
     else if (flags._volatile) {
       // A dropped volatile emit never gets an ack; only a timeout (if set) will end its wait.
-      if (id !== undefined && this._acks.get(id)?._timer === undefined) this._acks.delete(id);
+      if (id !== undefined && (this._acks.get(id) as AckEntry)._timer === undefined) this._acks.delete(id);
     } else if (this._sendBuffer.length < this._opts.maxBufferedPackets) this._sendBuffer.push(packet);
     else this._rejectEmit(bufferFull('offline buffer', this._opts.maxBufferedPackets, ev), packet);
     return this;
@@ -253,7 +253,7 @@ export class Socket<
     return new Promise((resolve, reject) => {
       const fn = (error: unknown, response: unknown) =>
         error ? reject(error) : resolve(response as AckResult<EventParams<EmitEvents, Ev>>);
-      ERROR_FIRST.add(fn);
+      this._flags._errorFirst = true;
       this._emit(ev, ...(args as unknown[]), fn);
     });
   }
@@ -378,7 +378,7 @@ export class Socket<
   private _sendConnect(data: Readonly<Record<string, unknown>> | undefined): void {
     const payload =
       this._pid === undefined ? data : Object.assign({ pid: this._pid, offset: this._offset }, data);
-    this._packet({ type: PacketType.CONNECT, nsp: this.nsp, data: payload }, (error) =>
+    this._packet({ type: PacketKind.CONNECT, nsp: this.nsp, data: payload }, (error) =>
       this._emitReserved('connect_error', error),
     );
   }
@@ -387,17 +387,17 @@ export class Socket<
     if (packet.nsp !== this.nsp) return;
     const { type, id } = packet;
     const data = packet.data as Record<string, unknown> & unknown[];
-    if (type === PacketType.CONNECT) {
-      if (typeof data?.sid === 'string')
+    if (type === PacketKind.CONNECT) {
+      if (data && typeof data.sid === 'string')
         this._onConnect(data.sid, typeof data.pid === 'string' ? data.pid : undefined);
       else
         this._emitReserved('connect_error', new ClientError('CONNECT_REFUSED', 'CONNECT reply without sid'));
-    } else if (type === PacketType.EVENT || type === PacketType.BINARY_EVENT) {
+    } else if (type === PacketKind.EVENT || type === PacketKind.BINARY_EVENT) {
       const args = data.slice();
       if (id !== undefined) args.push(this._ackReply(id));
       if (this.connected) this._emitEvent(args);
       else this._receiveBuffer.push(args);
-    } else if (type === PacketType.ACK || type === PacketType.BINARY_ACK) {
+    } else if (type === PacketKind.ACK || type === PacketKind.BINARY_ACK) {
       const entry = this._takeAck(id as number);
       // An ack for an unknown or expired id is ignored.
       if (!entry) return;
@@ -406,7 +406,7 @@ export class Socket<
     } else {
       // DISCONNECT or CONNECT_ERROR: the server ended this namespace; no reconnection for it.
       this._destroy();
-      if (type === PacketType.DISCONNECT) this._onClose('io server disconnect', undefined);
+      if (type === PacketKind.DISCONNECT) this._onClose('io server disconnect', undefined);
       else {
         const message = typeof data === 'string' ? data : String(data.message || 'Server refused');
         this._emitReserved(
@@ -437,7 +437,7 @@ export class Socket<
       sent = true;
       // The server's ack ids restart with each connection: a late reply could answer the wrong event.
       if (this.connected && this._session === session) {
-        this._packet({ type: PacketType.ACK, nsp: this.nsp, id, data: args }, onReject);
+        this._packet({ type: PacketKind.ACK, nsp: this.nsp, id, data: args }, onReject);
       } else onReject(new ClientError('DISCONNECTED', 'Ack reply not sent: its connection is gone'));
     };
   }
@@ -474,6 +474,7 @@ export class Socket<
     if (wasConnected) this._emitReserved('disconnect', reason, details);
     // Acks that can never come (their packet was sent on a dead connection) end with DISCONNECTED;
     // like socket.io-client, plain callbacks are only ever called with the server's answer.
+    // A snapshot: callbacks may emit again, and their new acks belong to the next connection.
     for (const id of Array.from(this._acks.keys())) {
       if (this._sendBuffer.some((packet) => packet.id === id)) continue;
       const entry = this._takeAck(id) as AckEntry;
@@ -492,8 +493,8 @@ export class Socket<
   }
 
   private _registerAck(id: number, fn: Callable, flags: Flags): void {
-    const timeout = flags._timeout ?? this._opts.ackTimeout;
-    const entry: AckEntry = { _fn: fn, _withError: timeout !== undefined || ERROR_FIRST.has(fn) };
+    const timeout = flags._timeout === undefined ? this._opts.ackTimeout : flags._timeout;
+    const entry: AckEntry = { _fn: fn, _withError: timeout !== undefined || !!flags._errorFirst };
     if (timeout !== undefined) {
       entry._timer = setTimeout(() => {
         this._acks.delete(id);
@@ -506,10 +507,14 @@ export class Socket<
 
   /** An emit was not delivered: its error-first ack gets the error, and `emit_error` always fires. */
   private _rejectEmit(error: ClientError, packet: Packet): void {
-    this._log.warn(error.message);
     const entry = this._takeAck(packet.id);
-    if (entry?._withError) entry._fn.call(this, error);
-    this._emitReserved('emit_error', error, (packet.data as unknown[])[0] as string);
+    this._fail(error, (packet.data as unknown[])[0] as string, entry?._withError ? entry._fn : undefined);
+  }
+
+  private _fail(error: ClientError, event: string, errorFirstAck: Callable | undefined): void {
+    this._log.warn(error.message);
+    if (errorFirstAck) errorFirstAck.call(this, error);
+    this._emitReserved('emit_error', error, event);
   }
 
   /** `retries`: queue the emit; one packet in flight at a time, resent until acked or out of tries. */
@@ -518,15 +523,12 @@ export class Socket<
     const last = args[args.length - 1];
     const ack = typeof last === 'function' ? (args.pop() as Callable) : undefined;
     if (this._queue.length >= this._opts.maxBufferedPackets) {
-      const error = bufferFull('retry queue', this._opts.maxBufferedPackets, event);
-      this._log.warn(error.message);
-      if (ack) ack.call(this, error);
-      this._emitReserved('emit_error', error, event);
+      this._fail(bufferFull('retry queue', this._opts.maxBufferedPackets, event), event, ack);
       return;
     }
     const queued: QueuedPacket = {
       _args: args,
-      _flags: Object.assign({}, flags, { _fromQueue: true }),
+      _flags: Object.assign({}, flags, { _fromQueue: true, _errorFirst: true }),
       _tryCount: 0,
       _pending: false,
     };
@@ -545,7 +547,6 @@ export class Socket<
       queued._pending = false;
       this._drainQueue();
     };
-    ERROR_FIRST.add(onResult);
     args.push(onResult);
     this._queue.push(queued);
     this._drainQueue();

@@ -19,9 +19,12 @@ export interface ParsedUri {
   readonly id: string;
 }
 
-/** `scheme://[userinfo@]host[:port][/path][?query][#fragment]`, host a name or a bracketed IPv6 address. */
+/**
+ * `[scheme:]//[userinfo@]host[:port][/path][?query][#fragment]`, host a name or a bracketed IPv6 address;
+ * the whole authority is optional, which is the bare namespace `/nsp?query`.
+ */
 const URI =
-  /^(https?|wss?):\/\/(?:[^/?#]*@)?(\[[\da-f:.]+\]|[^:/?#[\]]+)(?::(\d*))?(\/[^?#]*)?(?:\?([^#]*))?(?:#|$)/i;
+  /^(?:(?:(https?|wss?):)?\/\/(?:[^/?#]*@)?(\[[\da-f:.]+\]|[^:/?#[\]]+)(?::(\d*))?)?(\/[^?#]*)?(?:\?([^#]*))?(?:#|$)/i;
 
 /**
  * Parses a URI; a ClientError('TRANSPORT_ERROR') for an unsupported scheme or a malformed host.
@@ -32,24 +35,25 @@ const URI =
  */
 export function parseUri(uri: string | undefined, path = '/socket.io/'): ParsedUri | ClientError {
   let input = (uri || '').trim();
-  if (input.slice(0, 2) === '//') input = `https:${input}`;
-  else if (input === '' || /^[/?]/.test(input)) {
-    // A bare namespace (and query): no server URL.
-    const q = input.indexOf('?');
-    const nsp = (q === -1 ? input : input.slice(0, q)) || '/';
-    return { origin: undefined, nsp, query: q === -1 ? '' : input.slice(q + 1), id: path };
-  } else if (!/^[a-z][a-z\d+.-]*:\/\//i.test(input)) input = `https://${input}`;
+  // `host[:port]/nsp` without a scheme: protocol-relative, so https is assumed below.
+  if (/^[^/?]/.test(input) && !/^[a-z][a-z\d+.-]*:\/\//i.test(input)) input = `//${input}`;
   const match = URI.exec(input);
-  if (!match) return new ClientError('TRANSPORT_ERROR', `Bad URI ${uri}: use http(s)://, ws(s):// or /nsp`);
-  const [, scheme, host, givenPort, nsp, query] = match;
-  const secure = /^(https|wss)$/i.test(scheme as string);
+  const [, scheme, host, givenPort, nsp = '/', query = ''] = match || [];
+  // `//` with no host is not a namespace.
+  if (!match || (!host && input.slice(0, 2) === '//')) {
+    return new ClientError('TRANSPORT_ERROR', `Bad URI ${uri}: use http(s)://, ws(s):// or /nsp`);
+  }
+  // A bare namespace (and query): no server URL.
+  if (!host) return { origin: undefined, nsp, query, id: path };
+  // No scheme (protocol-relative) means https.
+  const secure = /^(https|wss)$/i.test(scheme || 'https');
   const defaultPort = secure ? '443' : '80';
   const port = givenPort || defaultPort;
   const protocol = secure ? 'wss' : 'ws';
   return {
     origin: `${protocol}://${host}${port === defaultPort ? '' : `:${port}`}`,
-    nsp: nsp || '/',
-    query: query || '',
+    nsp,
+    query,
     id: `${protocol}://${host}:${port}${path}`,
   };
 }
@@ -66,17 +70,14 @@ export type QueryValues = Readonly<Record<string, string | number | boolean | nu
  * // '/socket.io/?EIO=4&transport=websocket&a=1&token=x'
  */
 export function buildRequestPath(path: string, uriQuery: string, query: QueryValues | undefined): string {
-  const parts = ['EIO=4', 'transport=websocket'];
-  for (const pair of uriQuery.split('&')) {
-    const key = pair.split('=')[0];
-    if (pair !== '' && key !== 'EIO' && key !== 'transport') parts.push(pair);
+  let search = 'EIO=4&transport=websocket';
+  const add = (key: string, pair: string): void => {
+    if (key !== 'EIO' && key !== 'transport') search += `&${pair}`;
+  };
+  for (const pair of uriQuery.split('&')) if (pair) add(pair.split('=')[0] as string, pair);
+  for (const key of Object.keys(query || {})) {
+    const value = (query as QueryValues)[key];
+    if (value != null) add(key, `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`);
   }
-  if (query) {
-    for (const key of Object.keys(query)) {
-      const value = query[key];
-      if (key === 'EIO' || key === 'transport' || value === undefined || value === null) continue;
-      parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`);
-    }
-  }
-  return `${path}?${parts.join('&')}`;
+  return `${path}?${search}`;
 }

@@ -96,7 +96,7 @@ export function connectContainerTransport(options: ConnectContainerTransportOpti
           Promise.resolve(cloud.connectContainer(call)).then(
             // After the engine's close() this closes the task at once instead of using it.
             (result) =>
-              binding.attach((result as { socketTask?: unknown } | null)?.socketTask, 'TRANSPORT_ERROR'),
+              binding.attach(result && (result as { socketTask?: unknown }).socketTask, 'TRANSPORT_ERROR'),
             fail,
           );
         } catch (error) {
@@ -122,7 +122,7 @@ const SERVICE_MISSING = /601031|invalid.?host|service[^,;|]{0,40}not.(?:exist|fo
  */
 export function containerError(failure: unknown, service: string, env?: string): ClientError {
   const message = platformMessage(failure);
-  const errCode = (failure as VendorCallbackResult | null)?.errCode;
+  const errCode = failure && (failure as VendorCallbackResult).errCode;
   const envName = env ? `"${env}"` : 'of wx.cloud.init()';
   const [code, text] = NOT_INITIALIZED.test(message)
     ? (['CLOUD_NOT_INITIALIZED', 'Call wx.cloud.init() in App.onLaunch first'] as const)

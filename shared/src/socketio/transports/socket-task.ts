@@ -8,7 +8,7 @@
  * - Douyin: task methods should wait for the connect `success` callback. Sends only happen after `onOpen`
  *   anyway, and a `close()` that comes before the task is ready is repeated once it is (success or open).
  */
-import { isArrayBuffer } from '../engine-io-parser';
+import { toFrame } from '../engine-io-parser';
 import { ClientError, type ClientErrorCode } from '../errors';
 import type { TransportCloseDetails, TransportConnection, TransportListener } from './transport';
 
@@ -59,7 +59,8 @@ export interface SocketTaskLike {
 /** True when `value` has every SocketTask method this transport calls. */
 export function isSocketTask(value: unknown): value is SocketTaskLike {
   return ['send', 'close', 'onOpen', 'onMessage', 'onClose', 'onError'].every(
-    (name) => typeof (value as Record<string, unknown> | null)?.[name] === 'function',
+    // Object(): null and primitives simply lack the methods.
+    (name) => typeof (Object(value) as Record<string, unknown>)[name] === 'function',
   );
 }
 
@@ -76,13 +77,7 @@ export interface SocketTaskCodec {
 
 /** Strings as text, ArrayBuffers (or any view, copied to exactly its bytes) as binary. */
 export const STANDARD_CODEC: SocketTaskCodec = {
-  decode(result) {
-    const data = result?.data;
-    if (typeof data === 'string' || isArrayBuffer(data)) return data;
-    if (ArrayBuffer.isView(data))
-      return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer;
-    return undefined;
-  },
+  decode: (result) => toFrame(Object(result).data),
   encode: (data) => ({ data }),
 };
 
@@ -134,7 +129,7 @@ export function createSocketTaskBinding(
   const closeTask = (): void => {
     try {
       // 1000 is the one code every vendor accepts (Alipay only allows 1000 and 3000–4999).
-      task?.close({ code: 1000, reason: '', fail() {} });
+      if (task) task.close({ code: 1000, reason: '', fail() {} });
     } catch {
       // Closing a task that is already closed may throw on some vendors; it is gone either way.
     }

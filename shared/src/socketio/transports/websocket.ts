@@ -2,9 +2,15 @@
  * @module websocket — the transport for a WHATWG `WebSocket`: browsers (and uni-app H5), Node ≥ 22's
  * global, or the `ws` package on Node 20.
  */
-import { isArrayBuffer } from '../engine-io-parser';
+import { toFrame } from '../engine-io-parser';
 import { ClientError } from '../errors';
-import type { Transport, TransportConnection, TransportListener, TransportRequest } from './transport';
+import type {
+  Transport,
+  TransportCloseDetails,
+  TransportConnection,
+  TransportListener,
+  TransportRequest,
+} from './transport';
 
 /** Listener properties typed with method bivariance, so both DOM and `ws` WebSocket types fit. */
 type Handler<E> = { bivarianceHack(event: E): void }['bivarianceHack'];
@@ -37,66 +43,66 @@ export function webSocketTransport(WebSocketCtor?: WebSocketConstructor): Transp
     name: 'websocket',
     open({ url }: TransportRequest, listener: TransportListener): TransportConnection {
       const Ctor =
-        WebSocketCtor ??
+        WebSocketCtor ||
         // Behind a typeof check: iOS JavaScriptCore before 12.2 has no globalThis.
         (typeof globalThis === 'object'
           ? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
           : undefined);
       let closed = false;
-      const fail = (error: ClientError) =>
-        setTimeout(() => {
-          // Reported asynchronously, as the Transport contract asks (never during `open`).
-          if (closed) return;
-          closed = true;
-          listener.onError(error);
-          listener.onClose({ reason: error.message });
-        });
+      let error: ClientError | undefined;
       let ws: WebSocketLike | undefined;
-      if (typeof Ctor !== 'function') {
-        fail(new ClientError('TRANSPORT_UNAVAILABLE', 'No WebSocket: use webSocketTransport(WebSocket)'));
-      } else if (url === undefined) {
-        fail(new ClientError('TRANSPORT_UNAVAILABLE', 'websocket needs a full URL, not a bare /nsp'));
-      } else {
-        try {
-          ws = new Ctor(url);
-        } catch (e) {
-          fail(new ClientError('TRANSPORT_ERROR', `Cannot open ${url}`, e));
+      const end = (details: TransportCloseDetails): void => {
+        if (closed) return;
+        closed = true;
+        listener.onClose(details);
+      };
+      try {
+        if (typeof Ctor !== 'function') {
+          throw new ClientError('TRANSPORT_UNAVAILABLE', 'No WebSocket: use webSocketTransport(WebSocket)');
         }
+        if (url === undefined) {
+          throw new ClientError('TRANSPORT_UNAVAILABLE', 'websocket needs a full URL, not a bare /nsp');
+        }
+        ws = new Ctor(url);
+      } catch (e) {
+        const failure =
+          e instanceof ClientError ? e : new ClientError('TRANSPORT_ERROR', `Cannot open ${url}`, e);
+        // Reported asynchronously, as the Transport contract asks (never during `open`).
+        setTimeout(() => {
+          if (closed) return;
+          listener.onError(failure);
+          end({ reason: failure.message });
+        });
       }
       if (ws) {
-        let error: ClientError | undefined;
         ws.binaryType = 'arraybuffer';
         ws.onopen = () => closed || listener.onOpen();
         ws.onmessage = ({ data }) => {
-          if (closed) return;
-          if (typeof data === 'string' || isArrayBuffer(data)) {
-            listener.onMessage(data);
-          } else if (ArrayBuffer.isView(data)) {
-            // Some implementations ignore binaryType: hand over exactly the view's bytes.
-            listener.onMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer);
-          }
+          // Some implementations ignore binaryType: toFrame copies a view to exactly its bytes.
+          const frame = toFrame(data);
+          if (!closed && frame !== undefined) listener.onMessage(frame);
         };
         ws.onerror = (event) => {
           if (closed || error) return;
-          const message = (event as { message?: unknown } | null)?.message;
+          const message = event && (event as { message?: unknown }).message;
           error = new ClientError('TRANSPORT_ERROR', `WebSocket error ${message || ''} (${url})`, event);
           listener.onError(error);
         };
         ws.onclose = (event) => {
-          if (closed) return;
-          closed = true;
-          listener.onClose({ code: event?.code, reason: event?.reason || '' });
+          // Object(): some implementations call onclose without an event.
+          const { code, reason } = Object(event) as { code?: number; reason?: string };
+          end({ code, reason: reason || '' });
         };
       }
       return {
         send(data) {
-          if (!closed) ws?.send(data);
+          if (!closed && ws) ws.send(data);
         },
         close() {
           if (closed) return;
           closed = true;
           try {
-            ws?.close();
+            if (ws) ws.close();
           } catch {
             // Closing a socket that never connected may throw in some implementations.
           }
