@@ -13,8 +13,6 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { io, webSocketTransport } from '@realtime-voice/shared/socketio';
 import {
-  type StartAck,
-  type StopAck,
   VOICE_NAMESPACE,
   type VoiceClientToServerEvents,
   type VoiceServerToClientEvents,
@@ -96,12 +94,11 @@ async function main(): Promise<void> {
     socket.once('connect_error', (error) => fail(2, `cannot connect to ${base}: ${error.message}`));
   });
 
-  // `as unknown as`: with timeout() the client's typings give the ack's error slot instead of the response.
-  const started = (await socket.timeout(30_000).emitWithAck('start', {
+  const started = await socket.timeout(30_000).emitWithAck('start', {
     sampleRate: 16_000,
     ...(values.engine ? { engine: values.engine } : {}),
     ...(values.language ? { language: values.language } : {}),
-  })) as unknown as StartAck;
+  });
   if (!started.ok) fail(2, `start refused: ${started.error.code}: ${started.error.message}`);
   const seconds = pcm.byteLength / 32_000;
   process.stderr.write(
@@ -118,7 +115,7 @@ async function main(): Promise<void> {
     socket.emit('audio', pcm.slice(offset, offset + BYTES_PER_CHUNK));
   }
 
-  const stopped = (await socket.timeout(120_000).emitWithAck('stop')) as unknown as StopAck;
+  const stopped = await socket.timeout(120_000).emitWithAck('stop');
   clearPartial();
   socket.disconnect();
   if (!stopped.ok) fail(2, `stop failed: ${stopped.error.code}: ${stopped.error.message}`);

@@ -96,26 +96,16 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
     store.endSession();
   };
 
-  // `timeout(ms).emit(..., (err, res) => …)` rather than `timeout(ms).emitWithAck(...)`: the client's
-  // emitWithAck type resolves to the error slot after timeout() (reported), the callback form is exact.
   function emitStart(): Promise<StartAck> {
-    return new Promise((resolve, reject) => {
-      socket.timeout(ackTimeoutMs).emit(
-        'start',
-        {
-          sampleRate: 16_000,
-          ...(options.language ? { language: options.language } : {}),
-          ...(options.engine ? { engine: options.engine } : {}),
-        },
-        (err, response) => (err ? reject(err) : resolve(response)),
-      );
+    return socket.timeout(ackTimeoutMs).emitWithAck('start', {
+      sampleRate: 16_000,
+      ...(options.language ? { language: options.language } : {}),
+      ...(options.engine ? { engine: options.engine } : {}),
     });
   }
 
   function emitStop(): Promise<StopAck> {
-    return new Promise((resolve, reject) => {
-      socket.timeout(ackTimeoutMs).emit('stop', (err, response) => (err ? reject(err) : resolve(response)));
-    });
+    return socket.timeout(ackTimeoutMs).emitWithAck('stop');
   }
 
   /** Starts a session. Resolves false when it could not (see `store.error`, `recorder.status`). */

@@ -57,10 +57,25 @@ export interface SocketReservedEvents {
 
 /** The arguments of an event without its trailing ack callback. */
 export type WithoutAck<P> = P extends [...infer H, (...args: infer _A) => unknown] ? H : P;
-/** What the ack callback of an event receives first (the resolved value of `emitWithAck`). */
-export type AckResult<P> = P extends [...unknown[], (res: infer R, ...rest: never[]) => unknown]
-  ? R
-  : unknown;
+type AckArgs<P> = P extends [...unknown[], (...args: infer A) => unknown] ? A : [];
+/** True only for exactly `ClientError | null`: the error slot `timeout(ms)` adds in front of an ack. */
+type IsAckError<T> = [T] extends [ClientError | null]
+  ? [ClientError | null] extends [T]
+    ? true
+    : false
+  : false;
+/**
+ * What the ack callback of an event receives first — the resolved value of `emitWithAck`. The error slot
+ * that `timeout(ms)` prepends is skipped, so `socket.timeout(ms).emitWithAck(...)` resolves to the answer.
+ */
+export type AckResult<P> =
+  AckArgs<P> extends [infer First, ...infer Rest]
+    ? IsAckError<First> extends true
+      ? Rest extends [infer Answer, ...unknown[]]
+        ? Answer
+        : undefined
+      : First
+    : unknown;
 type WithErrorAck<P> = P extends [...infer H, (...args: infer A) => unknown]
   ? [...H, (error: ClientError | null, ...args: A) => void]
   : P;

@@ -30,6 +30,9 @@ describe('typed sockets', () => {
     });
     expectTypeOf(socket.emitWithAck('stop')).toEqualTypeOf<Promise<StopAck>>();
     expectTypeOf(socket.emitWithAck('start', {})).toEqualTypeOf<Promise<StartAck>>();
+    // timeout(ms) prepends an error slot to acks; emitWithAck still resolves to the server's answer.
+    expectTypeOf(socket.timeout(1000).emitWithAck('stop')).toEqualTypeOf<Promise<StopAck>>();
+    expectTypeOf(socket.timeout(1000).emitWithAck('start', {})).toEqualTypeOf<Promise<StartAck>>();
     // @ts-expect-error unknown event
     socket.emit('nope');
     // @ts-expect-error wrong argument type
