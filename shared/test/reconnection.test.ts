@@ -319,6 +319,44 @@ describe('lifecycle', () => {
     expect(attempts).toBe(1);
   });
 
+  it('foreground() while an attempt is still opening retries at once when that attempt fails', async () => {
+    let first: WebSocket | undefined;
+    let endHeldAttempt: (() => void) | undefined;
+    let heldAttemptArrived!: () => void;
+    const held = new Promise<void>((resolve) => {
+      heldAttemptArrived = resolve;
+    });
+    raw = await startRawServer((ws, index) => {
+      if (index === 1) {
+        // The first reconnection attempt hangs (no open packet) until the test makes it fail.
+        endHeldAttempt = () => ws.terminate();
+        heldAttemptArrived();
+        return;
+      }
+      if (index === 0) first = ws;
+      ws.send(openPacket());
+      ws.on('message', (d) => d.toString() === '40' && ws.send(`40{"sid":"s${index}"}`));
+    });
+    const life = fakeLifecycle();
+    const socket = client(raw.url, {
+      lifecycle: life.source,
+      reconnectionDelay: 20_000,
+      reconnectionDelayMax: 20_000,
+      randomizationFactor: 0,
+    });
+    await once(socket, 'connect');
+    first?.terminate();
+    await once(socket, 'disconnect');
+    life.get().foreground(); // attempt 1 now, instead of in 20 s
+    await held;
+    life.get().foreground(); // while attempt 1 is still opening
+    const started = Date.now();
+    endHeldAttempt?.();
+    await once(socket, 'connect', 5000);
+    expect(socket.id).toBe('s2');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
   it('foreground() after reconnect_failed tries again with a fresh backoff', async () => {
     raw = await startRawServer((ws, index) => {
       if (index < 2) return ws.terminate();

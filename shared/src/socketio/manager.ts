@@ -118,6 +118,8 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
   private _openTimer: Timer | undefined;
   private _openCallback: ((error?: ClientError) => void) | undefined;
   private _lifecycleOff: (() => void) | undefined;
+  /** The app returned while an attempt was still opening: if that attempt fails, retry at once. */
+  private _returnedWhileOpening = false;
 
   constructor(uri?: string | Partial<ManagerOptions>, opts?: Partial<ManagerOptions & SocketOptions>) {
     super();
@@ -290,6 +292,7 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
       this._state = 'closed';
       this._emitReserved('error', error);
     } else {
+      this._returnedWhileOpening = false;
       this._state = 'open';
       this._emitReserved('open');
     }
@@ -330,10 +333,14 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
       this._emitReserved('reconnect_failed');
       return;
     }
+    // The app came back while the failed attempt was opening: that return asked for "now", not a backoff.
+    const now = this._returnedWhileOpening;
+    this._returnedWhileOpening = false;
+    if (now) this._backoff.reset();
     const delay = this._backoff.duration();
-    this._log.debug('reconnect in', delay);
+    this._log.debug('reconnect in', now ? 0 : delay);
     this._reconnecting = true;
-    this._reconnectTimer = setTimeout(() => this._attemptReconnect(), delay);
+    this._reconnectTimer = setTimeout(() => this._attemptReconnect(), now ? 0 : delay);
   }
 
   private _attemptReconnect(): void {
@@ -376,7 +383,11 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
       // Timers do not run while a mini-program is suspended: the watchdog may not have fired yet.
       this._onClose('ping timeout', new ClientError('PING_TIMEOUT', 'Heartbeat expired while away'));
     }
-    if (this._state === 'opening' || !(this._anyActive() || this._reconnecting)) return;
+    if (this._state === 'opening') {
+      this._returnedWhileOpening = true;
+      return;
+    }
+    if (!(this._anyActive() || this._reconnecting)) return;
     this._log.debug('lifecycle: reconnect now');
     clearTimeout(this._reconnectTimer);
     this._backoff.reset();
