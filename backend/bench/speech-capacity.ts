@@ -20,6 +20,7 @@ import {
   synthesizeSpeech,
   wordErrorRate,
 } from '../test/support/speech-audio';
+import { median, percentile } from './stats';
 
 const SENTENCES = [
   'please turn on the kitchen lights',
@@ -63,14 +64,6 @@ export interface CapacityResult {
   readonly machine: string;
   readonly criterion: string;
 }
-
-function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-const median = (values: readonly number[]) => percentile(values, 50);
 
 /** Median of each metric over repeated runs of one level; kept up when more than half the runs did. */
 function combine(runs: readonly CapacityRow[]): CapacityRow {
