@@ -44,7 +44,10 @@ RUN apt-get update \
  && setcap 'cap_net_bind_service=+ep' "$(readlink -f /usr/local/bin/node)" \
  && apt-get purge -y libcap2-bin && apt-get autoremove -y \
  && rm -rf /var/lib/apt/lists/*
+# MALLOC_ARENA_MAX: each decoder allocates ~100 MiB; fewer glibc arenas keep freed memory from piling up
+# (measured: RSS after repeated sessions levels off instead of growing).
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     PORT=80 \
     AUTH_TRUST_WX_HEADERS=true \
     DATABASE_URL=file:/app/data/realtime-voice.db \
