@@ -203,6 +203,31 @@ describe('packets', () => {
     }
   });
 
+  it('namespaces sharing a Manager each send only their own auth (a secret never leaks across)', async () => {
+    server = await startServer();
+    const seen = new Map<string, unknown>();
+    for (const nsp of ['/a', '/b', '/c']) {
+      server.io.of(nsp).use((s, next) => {
+        seen.set(nsp, s.handshake.auth);
+        next();
+      });
+    }
+    const transport = webSocketTransport(WebSocket);
+    const a = io(`${server.url}/a`, { transport, auth: { token: 'secret-for-a' } });
+    const b = io(`${server.url}/b`, { transport });
+    const c = io(`${server.url}/c`, { transport, auth: { token: 'token-for-c' } });
+    try {
+      await Promise.all([a, b, c].map((s) => (s.connected ? Promise.resolve() : once(s, 'connect'))));
+      expect(a.io).toBe(b.io);
+      expect(b.io).toBe(c.io);
+      expect(seen.get('/a')).toEqual({ token: 'secret-for-a' });
+      expect(seen.get('/b')).toEqual({});
+      expect(seen.get('/c')).toEqual({ token: 'token-for-c' });
+    } finally {
+      a.io.close();
+    }
+  });
+
   it('io() shares a Manager per server, but not with forceNew / multiplex:false / the same namespace twice', async () => {
     server = await startServer();
     const transport = webSocketTransport(WebSocket);

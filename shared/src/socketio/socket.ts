@@ -154,8 +154,14 @@ export class Socket<
     super();
     this.io = io;
     this.nsp = nsp;
-    // The Manager's options hold what `io()` was given, socket options included.
-    this._opts = assignDefined(Object.assign({ retries: 0 } as SocketOptions, io.opts), opts);
+    // Only this socket's own options (as in socket.io-client): the Manager's options hold what the first
+    // `io()` call was given, and that namespace's `auth` must never be sent to another namespace.
+    this._opts = assignDefined(
+      { retries: 0, maxBufferedPackets: io.opts.maxBufferedPackets } as SocketOptions & {
+        maxBufferedPackets: number;
+      },
+      opts,
+    );
     this.auth = this._opts.auth;
     this._log = createLogger(io.opts.debug, `socket.io:socket${nsp}`);
     if (io.opts.autoConnect) this.open();
