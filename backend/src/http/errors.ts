@@ -1,15 +1,15 @@
 /**
  * @module errors — every HTTP error has the body `{ error: { code, message } }` and never a stack trace.
  */
+import type { ApiErrorBody } from '@realtime-voice/shared/voice';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from '../log';
 import { ServiceError, type ServiceErrorKind } from '../services/errors';
 
-export interface ErrorBody {
-  readonly error: { readonly code: string; readonly message: string };
-}
+/** The body of every HTTP error (defined once, in shared). */
+export type ErrorBody = ApiErrorBody;
 
 const STATUS: Readonly<Record<ServiceErrorKind, ContentfulStatusCode>> = {
   invalid: 400,

@@ -4,24 +4,15 @@
  * The cursor is opaque to clients (base64url of `createdAt.id`), so paging stays stable while new records
  * arrive and after the record it points at was deleted.
  */
-import type { TranscriptRecord } from '@realtime-voice/shared/voice';
+import type { HistoryPage, TranscriptRecord } from '@realtime-voice/shared/voice';
 import type { HistoryCursor, TranscriptRepository } from '../db/transcript-repository';
 import { ServiceError } from './errors';
 
 export const HISTORY_DEFAULT_LIMIT = 20;
 export const HISTORY_MAX_LIMIT = 100;
 
-export interface HistoryPageResult {
-  readonly records: readonly TranscriptRecord[];
-  /** Pass as `before` to get the next (older) page; null when there is none. */
-  readonly nextCursor: string | null;
-}
-
 export interface HistoryService {
-  list(
-    userId: string,
-    options: { readonly limit?: number; readonly before?: string },
-  ): Promise<HistoryPageResult>;
+  list(userId: string, options: { readonly limit?: number; readonly before?: string }): Promise<HistoryPage>;
   /** Throws NOT_FOUND for unknown ids and other users' records alike (existence is not revealed). */
   get(userId: string, id: string): Promise<TranscriptRecord>;
   delete(userId: string, id: string): Promise<void>;

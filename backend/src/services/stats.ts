@@ -1,29 +1,15 @@
 /**
  * @module stats — a user's usage: totals, per engine, and per UTC day over a recent window.
  */
+import type { StatsResponse, UsageSummary } from '@realtime-voice/shared/voice';
 import type { TranscriptRepository, UsageTotals } from '../db/transcript-repository';
 import { ServiceError } from './errors';
 
 export const STATS_DEFAULT_DAYS = 30;
 export const STATS_MAX_DAYS = 366;
 
-export interface UsageSummary {
-  readonly records: number;
-  readonly audioSeconds: number;
-  /** Null when there are no records. */
-  readonly averageLatencyMs: number | null;
-}
-
-export interface StatsResult {
-  readonly totals: UsageSummary;
-  readonly byEngine: readonly (UsageSummary & { readonly engine: string })[];
-  /** UTC days with records, newest first, within the last `days` days. */
-  readonly byDay: readonly (UsageSummary & { readonly day: string })[];
-  readonly days: number;
-}
-
 export interface StatsService {
-  forUser(userId: string, options?: { readonly days?: number }): Promise<StatsResult>;
+  forUser(userId: string, options?: { readonly days?: number }): Promise<StatsResponse>;
 }
 
 /**

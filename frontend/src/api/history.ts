@@ -1,15 +1,10 @@
 /**
  * @module api/history — `GET /api/history`, `GET/DELETE /api/history/:id`.
  */
-import type { TranscriptRecord } from '@realtime-voice/shared/voice';
+import type { HistoryPage, TranscriptRecord } from '@realtime-voice/shared/voice';
 import { apiRequest } from './client';
 
-/** One page of history, newest first. */
-export interface HistoryPage {
-  readonly records: readonly TranscriptRecord[];
-  /** Pass as `before` for the next (older) page; null at the end. */
-  readonly nextCursor: string | null;
-}
+export type { HistoryPage };
 
 export async function fetchHistory(options: { limit: number; before?: string }): Promise<HistoryPage> {
   const data = await apiRequest({

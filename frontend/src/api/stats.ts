@@ -1,22 +1,12 @@
 /**
  * @module api/stats — `GET /api/stats`: totals, per engine and per day.
  */
+import type { StatsResponse, UsageSummary } from '@realtime-voice/shared/voice';
 import { apiRequest } from './client';
 
-export interface UsageSummary {
-  readonly records: number;
-  readonly audioSeconds: number;
-  /** Null when there are no records. */
-  readonly averageLatencyMs: number | null;
-}
-
-export interface Stats {
-  readonly totals: UsageSummary;
-  readonly byEngine: readonly (UsageSummary & { readonly engine: string })[];
-  /** UTC days, newest first. */
-  readonly byDay: readonly (UsageSummary & { readonly day: string })[];
-  readonly days: number;
-}
+/** The response of `GET /api/stats` (the shape is defined once, in shared). */
+export type Stats = StatsResponse;
+export type { UsageSummary };
 
 export async function fetchStats(days?: number): Promise<Stats> {
   const data = (await apiRequest({

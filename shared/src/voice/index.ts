@@ -1,4 +1,5 @@
 /**
- * @module voice — the typed event contract of the `/realtime-voice` namespace.
+ * @module voice — the typed contract of the `/realtime-voice` namespace and of the HTTP API.
  */
 export * from './contract';
+export * from './http';
