@@ -52,13 +52,9 @@ import {
   synthesizeSpeech,
   wordErrorRate,
 } from '../test/support/speech-audio';
+import { SENTENCES } from './speech-corpus';
 import { median, percentile, worst } from './stats';
 
-const SENTENCES = [
-  'please turn on the kitchen lights',
-  'how many miles is it to the nearest station',
-  'call my mother tomorrow morning',
-];
 const CHUNK_MS = 100;
 const FINAL_LIMIT_MS = 1500;
 const PARTIAL_GAP_LIMIT_MS = 1000;

@@ -20,13 +20,9 @@ import {
   synthesizeSpeech,
   wordErrorRate,
 } from '../test/support/speech-audio';
+import { SENTENCES } from './speech-corpus';
 import { median, percentile } from './stats';
 
-const SENTENCES = [
-  'please turn on the kitchen lights',
-  'how many miles is it to the nearest station',
-  'call my mother tomorrow morning',
-];
 const CHUNK_MS = 100;
 const VAD_POST_SPEECH_MS = 500;
 const LAG_LIMIT_MS = 1000;
