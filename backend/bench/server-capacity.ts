@@ -45,14 +45,8 @@ import {
   type VoiceServerToClientEvents,
 } from '@realtime-voice/shared/voice';
 import WebSocket from 'ws';
-import {
-  concatWithSilence,
-  type SplicedAudio,
-  streamAtRealTime,
-  synthesizeSpeech,
-  wordErrorRate,
-} from '../test/support/speech-audio';
-import { SENTENCES } from './speech-corpus';
+import { type SplicedAudio, streamAtRealTime, wordErrorRate } from '../test/support/speech-audio';
+import { corpusAudio } from './speech-corpus';
 import { median, percentile, worst } from './stats';
 
 const CHUNK_MS = 100;
@@ -128,12 +122,7 @@ export async function runServerCapacity(
   const log = options.log ?? (() => {});
   const begun = performance.now();
 
-  const speech = await Promise.all(SENTENCES.map((text) => synthesizeSpeech(text, { voice: 'rms' })));
-  const audio = concatWithSilence(
-    speech.map((s) => s.pcm),
-    { leadMs: 300, gapMs: 1200, tailMs: 1200 },
-  );
-  const reference = SENTENCES.join(' ');
+  const { audio, reference } = await corpusAudio();
 
   const dataDir = await mkdtemp(join(tmpdir(), 'rv-bench-server-'));
   const child = await startChild(dataDir);

@@ -14,13 +14,8 @@
 import { cpus, loadavg } from 'node:os';
 import { createPocketsphinxEngine, type DecodeSample, type SpeechStream } from '../src/speech';
 import { PocketsphinxStream } from '../src/speech/pocketsphinx/stream';
-import {
-  concatWithSilence,
-  streamAtRealTime,
-  synthesizeSpeech,
-  wordErrorRate,
-} from '../test/support/speech-audio';
-import { SENTENCES } from './speech-corpus';
+import { streamAtRealTime, wordErrorRate } from '../test/support/speech-audio';
+import { corpusAudio } from './speech-corpus';
 import { median, percentile } from './stats';
 
 const CHUNK_MS = 100;
@@ -103,12 +98,7 @@ export async function runSpeechCapacity(
   const log = options.log ?? (() => {});
   const begun = performance.now();
 
-  const speech = await Promise.all(SENTENCES.map((text) => synthesizeSpeech(text, { voice: 'rms' })));
-  const audio = concatWithSilence(
-    speech.map((s) => s.pcm),
-    { leadMs: 300, gapMs: 1200, tailMs: 1200 },
-  );
-  const reference = SENTENCES.join(' ');
+  const { audio, reference } = await corpusAudio();
 
   const samplesByStream = new Map<number, DecodeSample[]>();
   const engine = createPocketsphinxEngine({
