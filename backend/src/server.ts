@@ -25,16 +25,12 @@ import {
   type VoiceNamespace,
   type VoiceServer,
 } from './socket/voice-namespace';
-import {
-  createEngineRegistry,
-  createPocketsphinxEngine,
-  type EngineRegistry,
-  type SpeechEngine,
-} from './speech';
+import { createEngineRegistry, type EngineRegistry, type SpeechEngine } from './speech';
+import { createConfiguredEngines } from './speech/configured-engines';
 
 export interface CreateServerOptions {
   readonly config: Config;
-  /** Speech engines (default: pocketsphinx configured from `config`). Closed by `close()`. */
+  /** Speech engines (default: those `config` names, see `createConfiguredEngines`). Closed by `close()`. */
   readonly engines?: readonly SpeechEngine[];
   readonly logger?: Logger;
 }
@@ -67,19 +63,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   for (const warning of configWarnings(config)) logger.warn('config.warning', { message: warning });
 
-  const engineList = options.engines ?? [
-    createPocketsphinxEngine({
-      ...(config.pocketsphinx.modelDir ? { modelDir: config.pocketsphinx.modelDir } : {}),
-      ...(config.pocketsphinx.libraryDir
-        ? {
-            libraries: {
-              sphinxbase: `${config.pocketsphinx.libraryDir}/libsphinxbase.so.3`,
-              pocketsphinx: `${config.pocketsphinx.libraryDir}/libpocketsphinx.so.3`,
-            },
-          }
-        : {}),
-    }),
-  ];
+  const engineList = options.engines ?? createConfiguredEngines(config);
   const engines = createEngineRegistry(engineList, config.asrEngine);
   for (const engine of engines.list()) {
     const status = engine.status();
