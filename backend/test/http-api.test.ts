@@ -287,7 +287,7 @@ describe('POST /api/recognize', () => {
     const cases: [Uint8Array | string, string | undefined][] = [
       [SPEECH, undefined],
       ['{"audio":"base64"}', 'application/json'],
-      [SPEECH, 'audio/mpeg'],
+      [SPEECH, 'audio/ogg'],
       [SPEECH, 'audio/L16;rate=8000'],
       [SPEECH, 'audio/L16'],
       [SPEECH, 'audio/L16;rate=16000;channels=2'],

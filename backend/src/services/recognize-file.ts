@@ -1,9 +1,13 @@
 /**
  * @module recognize-file — recognition of an uploaded recording through the same pipeline as a live
  * session (same engine streams, same storing and announcing), as fast as the engine goes.
+ *
+ * WAV and raw L16 are 16 kHz PCM already; mp3 (what Alipay and Baidu recorders write) is decoded and
+ * resampled by the same stage as live mp3 sessions, before any engine work, so a bad file costs nothing.
  */
 import { randomUUID } from 'node:crypto';
 import type { TranscriptRecord } from '@realtime-voice/shared/voice';
+import { AudioFormatError, Mp3ToPcm } from '../audio/mp3-to-pcm';
 import type { TranscriptRepository } from '../db/transcript-repository';
 import type { Logger } from '../log';
 import { type EngineRegistry, parseWav, requireSpeechFormat } from '../speech';
@@ -12,7 +16,7 @@ import { errorCode, ServiceError } from './errors';
 import { Transcription } from './transcription';
 
 /** How the uploaded bytes are encoded. Raw L16 is big-endian per RFC 2586 unless said otherwise. */
-export type UploadEncoding = 'wav' | 'l16-be' | 'l16-le';
+export type UploadEncoding = 'wav' | 'l16-be' | 'l16-le' | 'mp3';
 
 export interface RecognizeRequest {
   readonly userId: string;
@@ -39,10 +43,15 @@ export interface FileRecognizerOptions {
   readonly repository: TranscriptRepository;
   readonly announce: (record: TranscriptRecord) => void;
   readonly logger: Logger;
+  /** Longest audio an mp3 upload may decode to; default {@link MAX_UPLOAD_AUDIO_MS}. */
+  readonly maxMp3AudioMs?: number;
 }
 
 /** Bytes handed to the engine at once: 1 s of audio keeps the decoder busy without one giant call. */
 const FEED_BYTES = 32_000;
+
+/** Longest audio an mp3 upload may decode to (mp3 is ~10–30× smaller than the PCM it holds). */
+export const MAX_UPLOAD_AUDIO_MS = 10 * 60_000;
 
 /**
  * @example
@@ -51,7 +60,10 @@ const FEED_BYTES = 32_000;
 export function createFileRecognizer(options: FileRecognizerOptions): FileRecognizer {
   return {
     async recognize(request) {
-      const pcm = decode(request.bytes, request.encoding);
+      const pcm =
+        request.encoding === 'mp3'
+          ? await decodeMp3(request.bytes, options.maxMp3AudioMs ?? MAX_UPLOAD_AUDIO_MS)
+          : decode(request.bytes, request.encoding);
       if (pcm.byteLength < 2)
         throw new ServiceError('invalid', 'EMPTY_AUDIO', 'the upload holds no audio samples');
       const choice = chooseEngine(options.engines, { engine: request.engine, language: request.language });
@@ -103,7 +115,43 @@ export function createFileRecognizer(options: FileRecognizerOptions): FileRecogn
   };
 }
 
-function decode(bytes: Uint8Array, encoding: UploadEncoding): Uint8Array {
+/** Whole mp3 file → 16 kHz PCM; not mp3 → 400 `MP3_INVALID`, too long → 413 `AUDIO_TOO_LONG`. */
+async function decodeMp3(bytes: Uint8Array, maxAudioMs: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  const maxBytes = maxAudioMs * 32;
+  const stage = await Mp3ToPcm.create({
+    onPcm: (pcm) => {
+      total += pcm.byteLength;
+      if (total > maxBytes) {
+        throw new ServiceError(
+          'too-large',
+          'AUDIO_TOO_LONG',
+          `the mp3 holds more than ${maxAudioMs / 1000} s of audio (the limit per upload)`,
+        );
+      }
+      parts.push(pcm);
+    },
+  });
+  try {
+    stage.write(bytes);
+    await stage.end();
+  } catch (error) {
+    if (error instanceof AudioFormatError) throw new ServiceError('invalid', error.code, error.message);
+    throw error;
+  } finally {
+    stage.free();
+  }
+  const pcm = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    pcm.set(part, offset);
+    offset += part.byteLength;
+  }
+  return pcm;
+}
+
+function decode(bytes: Uint8Array, encoding: Exclude<UploadEncoding, 'mp3'>): Uint8Array {
   if (encoding === 'l16-le') return bytes.subarray(0, bytes.byteLength - (bytes.byteLength % 2));
   if (encoding === 'l16-be') return swapBytes(bytes);
   let wav: ReturnType<typeof parseWav>;

@@ -2,9 +2,14 @@
  * @module transcription — one recognition run, shared by live voice sessions and uploaded files: feed PCM
  * to a speech stream, turn each final hypothesis into a `TranscriptRecord`, store it, and only then
  * announce it. Records are stored and announced strictly in the order the engine finished them.
+ *
+ * Audio arrives as 16 kHz PCM or as an mp3 byte stream (`format`); mp3 passes through the decoding stage
+ * (`audio/mp3-to-pcm`) first, so engines only ever see PCM. A stream that is not mp3 fails the run with
+ * `MP3_INVALID`, like an engine failure.
  */
 import { randomUUID } from 'node:crypto';
-import type { TranscriptRecord } from '@realtime-voice/shared/voice';
+import type { AudioFormat, TranscriptRecord } from '@realtime-voice/shared/voice';
+import { Mp3ToPcm } from '../audio/mp3-to-pcm';
 import type { TranscriptRepository } from '../db/transcript-repository';
 import type { FinalHypothesis, SpeechEngine, SpeechStream } from '../speech';
 
@@ -18,6 +23,11 @@ export interface TranscriptionHooks {
   onStored?(record: TranscriptRecord): void;
   /** The engine or the database failed; the run is unusable afterwards. */
   onFailure?(error: Error & { code?: string }): void;
+  /**
+   * The decoded audio reached `maxPcmBytes` (`LIMIT_BYTES`): further audio is dropped, and `finish()`
+   * still flushes what was heard. Without this hook the limit is a failure.
+   */
+  onLimit?(error: Error & { code: string }): void;
 }
 
 export interface TranscriptionOptions {
@@ -28,6 +38,13 @@ export interface TranscriptionOptions {
   readonly repository: TranscriptRepository;
   readonly hooks: TranscriptionHooks;
   readonly now?: () => number;
+  /** What `write` receives; default `pcm16le`. */
+  readonly format?: AudioFormat;
+  /**
+   * Most decoded audio (16 kHz PCM bytes) the run takes; more fails it with `LIMIT_BYTES`. Bounds mp3
+   * sessions by audio length, not by their (~10× smaller) compressed size.
+   */
+  readonly maxPcmBytes?: number;
 }
 
 /**
@@ -40,10 +57,13 @@ export class Transcription {
   readonly sessionId: string;
   /** Records stored so far, in order. */
   readonly records: TranscriptRecord[] = [];
-  /** PCM bytes written so far. */
+  /** PCM bytes written so far (after decoding, for mp3). */
   bytes = 0;
+  /** Bytes received by `write` (compressed, for mp3). */
+  receivedBytes = 0;
 
   private stream: SpeechStream | undefined;
+  private decoder: Mp3ToPcm | undefined;
   private readonly options: TranscriptionOptions;
   private readonly now: () => number;
   /** Arrival time of each written chunk, keyed by its end position in ms; pruned as finals pass it. */
@@ -51,6 +71,7 @@ export class Transcription {
   private storing: Promise<void> = Promise.resolve();
   private failed = false;
   private closed = false;
+  private limited = false;
 
   private constructor(options: TranscriptionOptions) {
     this.options = options;
@@ -61,16 +82,22 @@ export class Transcription {
   /** Creates the engine stream (may take a few hundred ms: decoders are created one at a time). */
   static async open(options: TranscriptionOptions): Promise<Transcription> {
     const run = new Transcription(options);
-    run.stream = await options.engine.createStream(
-      { sampleRate: 16_000, language: options.language },
-      {
-        onPartial: (text) => {
-          if (!run.closed && !run.failed && text.trim() !== '') options.hooks.onPartial?.(text);
+    if (options.format === 'mp3') run.decoder = await Mp3ToPcm.create({ onPcm: (pcm) => run.writePcm(pcm) });
+    run.stream = await options.engine
+      .createStream(
+        { sampleRate: 16_000, language: options.language },
+        {
+          onPartial: (text) => {
+            if (!run.closed && !run.failed && text.trim() !== '') options.hooks.onPartial?.(text);
+          },
+          onFinal: (hypothesis) => run.acceptFinal(hypothesis),
+          onError: (error) => run.fail(error),
         },
-        onFinal: (hypothesis) => run.acceptFinal(hypothesis),
-        onError: (error) => run.fail(error),
-      },
-    );
+      )
+      .catch((error: unknown) => {
+        run.decoder?.free();
+        throw error;
+      });
     return run;
   }
 
@@ -78,9 +105,34 @@ export class Transcription {
     return Math.floor(this.bytes / BYTES_PER_MS);
   }
 
-  /** Feeds PCM in arrival order. */
-  write(pcm: Uint8Array): void {
-    if (this.closed || this.failed || !this.stream || pcm.byteLength === 0) return;
+  /** Feeds audio in arrival order, in the run's format. */
+  write(audio: Uint8Array): void {
+    if (this.closed || this.failed || this.limited || !this.stream || audio.byteLength === 0) return;
+    this.receivedBytes += audio.byteLength;
+    if (!this.decoder) {
+      this.writePcm(audio);
+      return;
+    }
+    try {
+      this.decoder.write(audio);
+    } catch (error) {
+      this.fail(asError(error));
+    }
+  }
+
+  private writePcm(pcm: Uint8Array): void {
+    if (this.closed || this.failed || this.limited || !this.stream || pcm.byteLength === 0) return;
+    const max = this.options.maxPcmBytes;
+    if (max !== undefined && this.bytes + pcm.byteLength > max) {
+      this.limited = true;
+      const error = Object.assign(
+        new Error(`more than ${max} bytes of decoded 16 kHz audio (the limit per session)`),
+        { code: 'LIMIT_BYTES' },
+      );
+      if (this.options.hooks.onLimit) this.options.hooks.onLimit(error);
+      else this.fail(error);
+      return;
+    }
     this.bytes += pcm.byteLength;
     this.arrivals.push({ endMs: this.bytes / BYTES_PER_MS, at: this.now() });
     this.stream.write(pcm);
@@ -88,6 +140,14 @@ export class Transcription {
 
   /** Ends the audio: waits for the last final and for every record to be stored, then releases the stream. */
   async finish(): Promise<TranscriptRecord[]> {
+    if (!this.closed && !this.failed && this.stream) {
+      try {
+        // The decoder's last frames (and audio waiting for the resampler) go to the engine before its flush.
+        await this.decoder?.end();
+      } catch (error) {
+        this.fail(asError(error));
+      }
+    }
     if (!this.closed && !this.failed && this.stream) {
       try {
         await this.stream.flush();
@@ -104,6 +164,7 @@ export class Transcription {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.decoder?.free();
     await this.stream?.close().catch(() => undefined);
   }
 

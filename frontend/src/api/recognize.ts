@@ -1,9 +1,10 @@
 /**
  * @module api/recognize — `POST /api/recognize`: recognition of a whole recording, for platforms whose
- * recorder yields no PCM frames (Alipay). The result is stored like a live session's.
+ * recorder yields no frames (Baidu). The result is stored like a live session's.
  *
  * The server takes the recording as the raw request body, typed by `Content-Type` (`audio/wav`,
- * `audio/L16;rate=16000`); other formats are answered 415 with a message the page shows as it is.
+ * `audio/L16;rate=16000`, `audio/mpeg`); other formats (aac) are answered 415 with a message the page
+ * shows as it is — so file recorders should record mp3.
  */
 import type { TranscriptRecord } from '@realtime-voice/shared/voice';
 import { apiRequest } from './client';

@@ -2,7 +2,7 @@ import type { VoiceClientToServerEvents, VoiceServerToClientEvents } from '@real
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { effectScope } from 'vue';
-import { FakeFileRecorder, FakePcmRecorder } from '../../test/support/fake-recorder';
+import { FakeFileRecorder, FakeMp3Recorder, FakePcmRecorder } from '../../test/support/fake-recorder';
 import { FakeSocketServer, until } from '../../test/support/fake-server';
 import { record } from '../../test/support/records';
 import { useTranscriptStore } from '../stores/transcript';
@@ -13,12 +13,21 @@ import { useSocketIO } from './useSocketIO';
 const fast = { forceNew: true, reconnectionDelay: 10, reconnectionDelayMax: 20, randomizationFactor: 0 };
 
 function setup(
-  options: { server?: FakeSocketServer; file?: boolean; extra?: Partial<UseRealtimeVoiceOptions> } = {},
+  options: {
+    server?: FakeSocketServer;
+    file?: boolean;
+    mp3?: boolean;
+    extra?: Partial<UseRealtimeVoiceOptions>;
+  } = {},
 ) {
   const server = options.server ?? new FakeSocketServer();
   server.ackHandlers.set('start', () => ({ ok: true, sessionId: 'sess-1' }));
   server.ackHandlers.set('stop', () => ({ ok: true, records: [] }));
-  const driver = options.file ? new FakeFileRecorder() : new FakePcmRecorder();
+  const driver = options.file
+    ? new FakeFileRecorder()
+    : options.mp3
+      ? new FakeMp3Recorder()
+      : new FakePcmRecorder();
   const scope = effectScope();
   const result = scope.run(() => {
     const socket = useSocketIO<VoiceServerToClientEvents, VoiceClientToServerEvents>({
@@ -35,6 +44,25 @@ function setup(
 
 describe('useRealtimeVoice', () => {
   beforeEach(() => setActivePinia(createPinia()));
+
+  it('streams mp3 frames as they are, naming the format in start (Alipay)', async () => {
+    const { server, driver, scope, socket, voice } = setup({ mp3: true });
+    await until(() => socket.status.value === 'connected');
+    expect(voice.live.value).toBe(true);
+    expect(await voice.start()).toBe(true);
+    expect(server.events('start')[0]?.args[0]).toEqual({ format: 'mp3' });
+    // Odd lengths and cut frames are fine for mp3: no PCM alignment, bytes unchanged.
+    const a = Uint8Array.of(0xff, 0xf3, 0x48);
+    const b = Uint8Array.of(0xc4, 0x00, 0x1b, 0x8b, 0xe6);
+    (driver as FakeMp3Recorder).frame(a);
+    (driver as FakeMp3Recorder).frame(b);
+    await until(() => server.events('audio').length === 2);
+    const sent = server.events('audio').map((e) => new Uint8Array(e.args[0] as ArrayBuffer));
+    expect(sent).toEqual([a, b]);
+    await voice.stop();
+    expect(voice.phase.value).toBe('idle');
+    scope.stop();
+  });
 
   it('starts a session, streams frames after the ack, shows partial and final text, stops', async () => {
     const { server, driver, scope, socket, voice, store } = setup();
@@ -181,7 +209,7 @@ describe('useRealtimeVoice', () => {
     expect(voice.live.value).toBe(false);
     expect(await voice.start()).toBe(true);
     await voice.stop();
-    expect(uploaded).toEqual(['https://resource/rec.aac']);
+    expect(uploaded).toEqual(['bdfile://tmp/rec.mp3']);
     expect(voice.results.value.map((r) => r.text)).toEqual(['from file']);
     expect(voice.phase.value).toBe('idle');
     scope.stop();

@@ -2,8 +2,9 @@
  * @module useRealtimeVoice — one voice session over the socket: start, stream frames, stop, partial/final.
  *
  * Built on {@link useSocketIO} and {@link useRecorder}; the state lives in the transcript store so any
- * component can show it. Platforms without PCM frames (Alipay) record a file and recognise it over HTTP
- * instead (`recognizeFile`); the page then says live text is not available.
+ * component can show it. Frames go out in the recorder's format (PCM, or mp3 on Alipay, named in `start`).
+ * Recorders without frames (Baidu) record a file and recognise it over HTTP instead (`recognizeFile`);
+ * the page then says live text is not available.
  *
  * Ordering: frames recorded before the server acknowledged `start` are held and sent right after the ack,
  * so the first syllable is neither lost nor sent before the session exists.
@@ -98,7 +99,8 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
 
   function emitStart(): Promise<StartAck> {
     return socket.timeout(ackTimeoutMs).emitWithAck('start', {
-      sampleRate: 16_000,
+      // mp3 streams say their own rate in every frame header; PCM is 16 kHz (the default format).
+      ...(recorder.format === 'mp3' ? { format: 'mp3' as const } : { sampleRate: 16_000 }),
       ...(options.language ? { language: options.language } : {}),
       ...(options.engine ? { engine: options.engine } : {}),
     });

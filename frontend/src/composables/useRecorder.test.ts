@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { effectScope } from 'vue';
-import { FakeFileRecorder, FakePcmRecorder } from '../../test/support/fake-recorder';
+import { FakeFileRecorder, FakeMp3Recorder, FakePcmRecorder } from '../../test/support/fake-recorder';
 import { useRecorder } from './useRecorder';
 
 describe('useRecorder', () => {
@@ -79,12 +79,29 @@ describe('useRecorder', () => {
     expect(driver.stops).toBe(1);
   });
 
+  it('passes mp3 frames through unaligned and reports the mp3 format (Alipay)', async () => {
+    const driver = new FakeMp3Recorder();
+    const recorder = useRecorder({ driver });
+    expect(recorder.live).toBe(true);
+    expect(recorder.format).toBe('mp3');
+    const frames: Uint8Array[] = [];
+    await recorder.start((frame) => frames.push(new Uint8Array(frame)));
+    driver.frame(Uint8Array.of(1, 2, 3));
+    driver.frame(new Uint8Array(0)); // nothing to send
+    driver.frame(Uint8Array.of(4));
+    expect(frames).toEqual([Uint8Array.of(1, 2, 3), Uint8Array.of(4)]);
+    expect(recorder.bytes.value).toBe(4);
+    await recorder.stop();
+    expect(useRecorder({ driver: new FakePcmRecorder() }).format).toBe('pcm16le');
+    expect(useRecorder({ driver: new FakeFileRecorder() }).format).toBe(false);
+  });
+
   it('returns the file on file-only platforms', async () => {
     const driver = new FakeFileRecorder();
     const recorder = useRecorder({ driver });
     expect(recorder.live).toBe(false);
     await recorder.start();
-    expect((await recorder.stop())?.format).toBe('aac');
+    expect((await recorder.stop())?.format).toBe('mp3');
   });
 
   it('stops recording when its scope is disposed', async () => {

@@ -1,15 +1,18 @@
 /**
- * @module useRecorder — the microphone as a composable: 16 kHz mono s16le PCM frames, on every platform.
+ * @module useRecorder — the microphone as a composable: live frames in the voice protocol's format.
  *
- * The platform's recorder driver is injected (`platform.createRecorder()`: WeChat/Douyin recorder frames,
- * H5 getUserMedia + AudioWorklet, Alipay file recording). This composable adds the state machine, the
- * permission step, frame alignment (exact, even-length ArrayBuffers) and cleanup on scope dispose.
+ * The platform's recorder driver is injected (`platform.createRecorder()`: WeChat/Douyin PCM frames, H5
+ * getUserMedia + AudioWorklet PCM, Alipay mp3 frames, or a file recording where a vendor has no frames).
+ * This composable adds the state machine, the permission step, frame alignment (exact, even-length
+ * ArrayBuffers for PCM; mp3 frames pass as they are: the server reassembles cut MPEG frames) and cleanup
+ * on scope dispose.
  *
  * @example
  * const recorder = useRecorder({ driver: platform.createRecorder(), requestPermission: platform.requestRecordPermission });
  * await recorder.start((frame) => socket.emit('audio', frame));
  * await recorder.stop();
  */
+import type { AudioFormat } from '@realtime-voice/shared/voice';
 import { type ComputedRef, computed, type ShallowRef, shallowRef } from 'vue';
 import type { PermissionResult, RecordedFile, RecorderDriver } from '../platform/types';
 import { FrameAligner } from '../utils/pcm';
@@ -36,9 +39,11 @@ export interface UseRecorderReturn {
   readonly error: ShallowRef<Error | undefined>;
   /** True while frames may arrive (`starting` or `recording`). */
   readonly isRecording: ComputedRef<boolean>;
-  /** Whether this platform yields live PCM frames (false: only a file at the end). */
+  /** Whether this platform yields live frames (false: only a file at the end). */
   readonly live: boolean;
-  /** PCM bytes delivered in the current/last recording. */
+  /** The protocol format of the frames (`start`'s `format`), or false for a file-only recorder. */
+  readonly format: AudioFormat | false;
+  /** Audio bytes delivered in the current/last recording. */
   readonly bytes: ShallowRef<number>;
   /**
    * Starts recording; frames go to `onFrame`. Resolves false when permission was refused or the driver
@@ -52,6 +57,8 @@ export interface UseRecorderReturn {
 /** See the module example. */
 export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
   const { driver } = options;
+  const format: AudioFormat | false =
+    driver.kind === 'pcm' ? 'pcm16le' : driver.kind === 'mp3' ? 'mp3' : false;
   const status = shallowRef<RecorderStatus>('idle');
   const error = shallowRef<Error | undefined>(undefined);
   const bytes = shallowRef(0);
@@ -62,7 +69,7 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
 
   const deliver = (gen: number, frame: ArrayBuffer): void => {
     if (gen !== generation) return;
-    const aligned = aligner.align(frame);
+    const aligned = format === 'mp3' ? (frame.byteLength > 0 ? frame : undefined) : aligner.align(frame);
     if (!aligned) return;
     bytes.value += aligned.byteLength;
     sink?.(aligned);
@@ -154,7 +161,8 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
     status,
     error,
     isRecording: computed(() => status.value === 'starting' || status.value === 'recording'),
-    live: driver.kind === 'pcm',
+    live: format !== false,
+    format,
     bytes,
     start,
     stop,

@@ -17,8 +17,8 @@ function fakePlatform(server: FakeSocketServer, http: FakeHttp, driver: Recorder
   const lifecycle = new Set<LifecycleListener>();
   const calls = { confirms: [] as string[], toasts: [] as string[], stopPullDown: 0, confirmAnswer: true };
   const platform: Platform = {
-    name: driver.kind === 'pcm' ? 'mp-weixin' : 'mp-alipay',
-    liveAudio: driver.kind === 'pcm',
+    name: driver.kind === 'mp3' ? 'mp-alipay' : 'mp-weixin',
+    liveAudio: driver.kind === 'pcm' ? 'pcm16le' : driver.kind === 'mp3' ? 'mp3' : false,
     socketTarget: () => ({ uri: 'http://fake.test/realtime-voice', transport: server.transport }),
     lifecycle: (listener) => {
       lifecycle.add(listener);
@@ -107,7 +107,7 @@ describe('useVoiceApp', () => {
     scope.stop();
   });
 
-  it('records, then uploads the file where the recorder has no PCM frames (Alipay)', async () => {
+  it('records, then uploads the file where the recorder has no frames at all (Baidu)', async () => {
     const server = new FakeSocketServer();
     const http = new FakeHttp();
     const { platform } = fakePlatform(server, http, new FakeFileRecorder());
@@ -118,7 +118,7 @@ describe('useVoiceApp', () => {
     await app.press();
     await app.release();
     const upload = http.requests.find((r) => r.path === '/api/recognize');
-    expect(upload?.headers?.['content-type']).toBe('audio/aac');
+    expect(upload?.headers?.['content-type']).toBe('audio/mpeg');
     expect(transcript.results.map((r) => r.text)).toEqual(['uploaded speech']);
     expect(useHistoryStore().records.map((r) => r.text)).toContain('uploaded speech');
     scope.stop();

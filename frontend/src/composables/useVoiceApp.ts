@@ -81,7 +81,7 @@ export function useVoiceApp(options: UseVoiceAppOptions) {
     recorder,
     language: config.language,
     engine: config.engine,
-    ...(platform.liveAudio
+    ...(platform.liveAudio !== false
       ? {}
       : {
           recognizeFile: async (file) =>
@@ -124,7 +124,8 @@ export function useVoiceApp(options: UseVoiceAppOptions) {
   });
 
   const permissionDenied = computed(() => recorder.status.value === 'denied');
-  const canRecord = computed(() => !platform.liveAudio || io.status.value === 'connected');
+  // Record-then-upload goes over HTTP: it does not need the socket.
+  const canRecord = computed(() => platform.liveAudio === false || io.status.value === 'connected');
 
   /** Press-and-hold: down. */
   async function press(): Promise<void> {
@@ -156,7 +157,7 @@ export function useVoiceApp(options: UseVoiceAppOptions) {
 
   return {
     platformName: platform.name,
-    live: platform.liveAudio,
+    live: platform.liveAudio !== false,
     recorderStatus: recorder.status,
     permissionDenied,
     canRecord,

@@ -42,7 +42,7 @@ export function createH5Platform(config: AppConfig): Platform {
   const serverUrl = config.serverUrl ?? window.location.origin;
   return {
     name: 'h5',
-    liveAudio: true,
+    liveAudio: 'pcm16le',
     socketTarget: () => ({
       uri: `${serverUrl}${config.namespace}`,
       transport: webSocketTransport(WebSocket),

@@ -1,8 +1,9 @@
 /**
- * @module platform/mp-alipay — Alipay: `my.connectSocket` (vendor `alipay`) and a file recorder.
+ * @module platform/mp-alipay — Alipay: `my.connectSocket` (vendor `alipay`) and an mp3 frame recorder.
  *
- * Alipay's recorder gives aac/mp3 only and no PCM frames, so there is no live partial text: the app
- * records, then uploads to `POST /api/recognize`, and the page says so.
+ * Alipay's recorder gives aac/mp3 only and streams frames only as mp3 (`frameSize`, client ≥ 10.1.80), so
+ * the app streams mp3 (`format: 'mp3'` in `start`) and the server decodes it: live partial text as on
+ * WeChat. (uni's `uni.getRecorderManager` is not mapped on Alipay, so `my.getRecorderManager` is used.)
  */
 import {
   type ConnectSocketFunction,
@@ -15,7 +16,7 @@ import { DEFAULT_MP_SERVER_URL } from '../config';
 import { strings } from '../locale/strings';
 import {
   type MpRecorderManager,
-  mpFileRecorder,
+  mpMp3Recorder,
   uniConfirm,
   uniHttp,
   uniReadFile,
@@ -49,7 +50,7 @@ export function createAlipayPlatform(config: AppConfig): Platform {
   const serverUrl = config.serverUrl ?? DEFAULT_MP_SERVER_URL;
   return {
     name: 'mp-alipay',
-    liveAudio: false,
+    liveAudio: 'mp3',
     socketTarget: () => ({
       uri: `${serverUrl}${config.namespace}`,
       transport: connectSocketTransport(my.connectSocket, { vendor: 'alipay' }),
@@ -58,7 +59,7 @@ export function createAlipayPlatform(config: AppConfig): Platform {
     http: uniHttp(serverUrl),
     readFile: uniReadFile,
     platformIdentity: false,
-    createRecorder: () => mpFileRecorder(my.getRecorderManager(), 'aac'),
+    createRecorder: () => mpMp3Recorder(my.getRecorderManager()),
     requestRecordPermission: alipayPermission,
     openPermissionSettings: () => my.showAuthGuide({ authType: 'MICROPHONE' }),
     confirm: (title, content) => uniConfirm(title, content, strings.common.confirm, strings.common.cancel),

@@ -7,6 +7,7 @@ import type {
   HttpClient,
   HttpRequest,
   KeyValueStorage,
+  Mp3RecorderDriver,
   PcmRecorderDriver,
   PermissionResult,
   RecorderHandlers,
@@ -234,7 +235,34 @@ export function mpPcmRecorder(manager: MpRecorderManager, format: string): PcmRe
   };
 }
 
-/** A file recorder (Alipay: aac only, no PCM frames). */
+/**
+ * An mp3 frame recorder (Alipay: frames only as mp3). 16 kHz mono at 48 kbit/s (Alipay's table allows
+ * 24–96 at 16 kHz): the server then skips resampling. 1 KB frames ≈ 170 ms, close to WeChat's 128 ms PCM
+ * frames, so the partial line is as lively. Alipay records at most 3 minutes.
+ */
+export function mpMp3Recorder(manager: MpRecorderManager): Mp3RecorderDriver {
+  const router = routerFor(manager);
+  return {
+    kind: 'mp3',
+    start: (handlers) =>
+      router.start(
+        {
+          format: 'mp3',
+          sampleRate: 16_000,
+          numberOfChannels: 1,
+          encodeBitRate: 48_000,
+          frameSize: 1,
+          duration: 180_000,
+        },
+        handlers,
+      ),
+    stop: async () => {
+      await router.stop();
+    },
+  };
+}
+
+/** A file recorder, for vendors whose recorder gives no frames (Baidu): record, then upload. */
 export function mpFileRecorder(manager: MpRecorderManager, format: string): FileRecorderDriver {
   const router = routerFor(manager);
   let startedAt = 0;

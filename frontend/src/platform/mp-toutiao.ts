@@ -33,7 +33,7 @@ export function createToutiaoPlatform(config: AppConfig): Platform {
   const serverUrl = config.serverUrl ?? DEFAULT_MP_SERVER_URL;
   return {
     name: 'mp-toutiao',
-    liveAudio: true,
+    liveAudio: 'pcm16le',
     socketTarget: () => ({
       uri: `${serverUrl}${config.namespace}`,
       transport: connectSocketTransport(tt.connectSocket),

@@ -76,7 +76,7 @@ export function createWeixinPlatform(config: AppConfig): Platform {
   }
   return {
     name: 'mp-weixin',
-    liveAudio: true,
+    liveAudio: 'pcm16le',
     socketTarget: () =>
       cloud
         ? {

@@ -6,6 +6,7 @@
  * this folder and are the only code with `#ifdef` or platform globals.
  */
 import type { LifecycleSource, Transport } from '@realtime-voice/shared/socketio';
+import type { AudioFormat } from '@realtime-voice/shared/voice';
 
 export type PlatformName = 'mp-weixin' | 'mp-alipay' | 'mp-toutiao' | 'h5';
 
@@ -30,7 +31,7 @@ export interface HttpResponse {
 /** Sends a request; rejects only when no HTTP answer arrived (network down, DNS, aborted). */
 export type HttpClient = (request: HttpRequest) => Promise<HttpResponse>;
 
-/** A file the platform recorded (platforms without PCM frames). */
+/** A file the platform recorded (platforms whose recorder gives no frames at all, e.g. Baidu). */
 export interface RecordedFile {
   /** Local temp path of the recording (`wxfile://…`, `https://resource/…`). */
   readonly filePath: string;
@@ -41,7 +42,7 @@ export interface RecordedFile {
 
 /** Callbacks a recorder driver reports to. */
 export interface RecorderHandlers {
-  /** One chunk of 16 kHz mono 16-bit little-endian PCM (PCM drivers only). */
+  /** One chunk of live audio in the driver's format: 16 kHz mono s16le PCM, or mp3 bytes (live drivers only). */
   onFrame(frame: ArrayBuffer): void;
   /** Recording stopped without being asked (app hidden, phone call, system limit). */
   onInterrupted(reason: string): void;
@@ -57,14 +58,25 @@ export interface PcmRecorderDriver {
   stop(): Promise<void>;
 }
 
-/** A recorder that only yields a compressed file at the end (Alipay: aac/mp3, no PCM frames). */
+/**
+ * A recorder producing live mp3 frames (Alipay: its recorder has no PCM, and streams frames only as mp3).
+ * Frames are pieces of one mp3 byte stream, cut anywhere; the server decodes them (`format: 'mp3'`).
+ */
+export interface Mp3RecorderDriver {
+  readonly kind: 'mp3';
+  start(handlers: RecorderHandlers): Promise<void>;
+  /** Resolves after the last frame was delivered. */
+  stop(): Promise<void>;
+}
+
+/** A recorder that only yields a compressed file at the end (vendors without recorder frames: Baidu). */
 export interface FileRecorderDriver {
   readonly kind: 'file';
   start(handlers: RecorderHandlers): Promise<void>;
   stop(): Promise<RecordedFile | undefined>;
 }
 
-export type RecorderDriver = PcmRecorderDriver | FileRecorderDriver;
+export type RecorderDriver = PcmRecorderDriver | Mp3RecorderDriver | FileRecorderDriver;
 
 /** The outcome of asking for the microphone. */
 export type PermissionResult = 'granted' | 'denied';
@@ -78,8 +90,12 @@ export interface KeyValueStorage {
 /** Everything platform-specific the app uses. */
 export interface Platform {
   readonly name: PlatformName;
-  /** Whether the recorder streams PCM frames (live partial text); false = record, then upload. */
-  readonly liveAudio: boolean;
+  /**
+   * How the recorder streams live audio, in the voice protocol's `format` (`pcm16le` on WeChat, Douyin and
+   * H5; `mp3` on Alipay), or `false` when it gives no frames at all (Baidu): record, then upload to
+   * `POST /api/recognize`, and the page says live text is not available. Matches `createRecorder()`.
+   */
+  readonly liveAudio: AudioFormat | false;
   /** How the socket reaches the backend: the URI for `io()` and the transport. */
   socketTarget(): { readonly uri: string; readonly transport: Transport };
   /** Foreground/background and network events, for the client's `lifecycle` option and the recorder. */

@@ -41,7 +41,7 @@ function sourcesMtime(): number {
  * const dir = await buildApp('mp-weixin', join(FRONTEND_DIR, 'dist/test/mp-weixin-cloud'), { VITE_CLOUD_ENV: 'e' });
  */
 export async function buildApp(
-  target: 'mp-weixin' | 'h5',
+  target: 'mp-weixin' | 'mp-alipay' | 'h5',
   outDir: string,
   env: Readonly<Record<string, string>> = {},
 ): Promise<string> {

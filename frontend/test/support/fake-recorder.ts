@@ -3,6 +3,7 @@
  */
 import type {
   FileRecorderDriver,
+  Mp3RecorderDriver,
   PcmRecorderDriver,
   RecordedFile,
   RecorderHandlers,
@@ -39,10 +40,31 @@ export class FakePcmRecorder implements PcmRecorderDriver {
   }
 }
 
+/** An mp3 frame recorder (Alipay's shape): the test pushes byte chunks of any length. */
+export class FakeMp3Recorder implements Mp3RecorderDriver {
+  readonly kind = 'mp3' as const;
+  handlers: RecorderHandlers | undefined;
+  starts = 0;
+
+  async start(handlers: RecorderHandlers): Promise<void> {
+    this.starts++;
+    this.handlers = handlers;
+  }
+
+  async stop(): Promise<void> {
+    this.handlers = undefined;
+  }
+
+  /** Emits `bytes` as one frame. */
+  frame(bytes: Uint8Array): void {
+    this.handlers?.onFrame(bytes.slice().buffer);
+  }
+}
+
 export class FakeFileRecorder implements FileRecorderDriver {
   readonly kind = 'file' as const;
   handlers: RecorderHandlers | undefined;
-  file: RecordedFile | undefined = { filePath: 'https://resource/rec.aac', format: 'aac', durationMs: 1500 };
+  file: RecordedFile | undefined = { filePath: 'bdfile://tmp/rec.mp3', format: 'mp3', durationMs: 1500 };
 
   async start(handlers: RecorderHandlers): Promise<void> {
     this.handlers = handlers;

@@ -1,14 +1,25 @@
 /**
  * @module contract — the `/realtime-voice` namespace, defined once for backend and frontend.
  *
- * Audio is 16 kHz, mono, 16-bit little-endian PCM sent as binary chunks (`audio` events).
+ * Audio is sent as binary chunks (`audio` events) in the format named by `start`: 16 kHz, mono, 16-bit
+ * little-endian PCM (`pcm16le`, the default), or an MPEG audio (mp3) byte stream (`mp3`) for recorders that
+ * give nothing else (Alipay). mp3 chunks may cut frames anywhere; the server decodes and resamples them.
  */
 
 /** The Socket.IO namespace of the voice protocol. */
 export const VOICE_NAMESPACE = '/realtime-voice';
 
-/** The only sample rate the protocol carries. */
+/** The only PCM sample rate the protocol carries (mp3 may use any MPEG rate: the server resamples). */
 export const VOICE_SAMPLE_RATE = 16_000;
+
+/** Audio formats an `audio` stream may carry, named in `start`. */
+export const AUDIO_FORMATS = ['pcm16le', 'mp3'] as const;
+
+/** `pcm16le`: 16 kHz mono 16-bit little-endian PCM. `mp3`: an MPEG-1/2/2.5 audio byte stream. */
+export type AudioFormat = (typeof AUDIO_FORMATS)[number];
+
+/** The format when `start` names none. */
+export const DEFAULT_AUDIO_FORMAT: AudioFormat = 'pcm16le';
 
 /** An error as it travels in acks and `session-error` events. */
 export interface VoiceError {
@@ -36,7 +47,9 @@ export interface TranscriptRecord {
 
 /** Options of `start`. */
 export interface StartOptions {
-  /** Must be 16000 when given. */
+  /** Format of the `audio` chunks; default `pcm16le`. */
+  readonly format?: AudioFormat;
+  /** Must be 16000 when given (with `mp3` it is ignored: the stream says its own rate). */
   readonly sampleRate?: number;
   /** BCP 47 language tag; defaults to the engine's first language. */
   readonly language?: string;
@@ -51,7 +64,7 @@ export interface VoiceFailure {
   readonly error: VoiceError;
 }
 
-/** A binary PCM chunk as either side may hold it. */
+/** A binary audio chunk (PCM or mp3 bytes, per `start`) as either side may hold it. */
 export type AudioChunk = ArrayBuffer | ArrayBufferView;
 
 /** Events the client sends to the server. */

@@ -1,8 +1,9 @@
 /**
  * @module recognize routes — `POST /api/recognize?engine=&language=`: transcribe an uploaded recording.
  *
- * Body: `audio/wav` (16 kHz mono 16-bit PCM) or raw `audio/L16;rate=16000` (big-endian per RFC 2586;
- * add `;endianness=little-endian` for little-endian). Anything else: 415. Bigger than the limit: 413.
+ * Body: `audio/wav` (16 kHz mono 16-bit PCM), raw `audio/L16;rate=16000` (big-endian per RFC 2586;
+ * add `;endianness=little-endian` for little-endian), or `audio/mpeg` / `audio/mp3` (any MPEG rate, mono or
+ * stereo: decoded and resampled to 16 kHz). Anything else: 415. Bigger than the limit: 413.
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -12,7 +13,8 @@ import type { AppEnv } from '../env';
 import { errorResponse } from '../errors';
 
 const WAV_TYPES = new Set(['audio/wav', 'audio/wave', 'audio/x-wav', 'audio/vnd.wave']);
-const ACCEPTED = 'send audio/wav (16 kHz mono 16-bit PCM) or audio/L16;rate=16000';
+const MP3_TYPES = new Set(['audio/mpeg', 'audio/mp3', 'audio/mpeg3', 'audio/x-mpeg-3']);
+const ACCEPTED = 'send audio/wav (16 kHz mono 16-bit PCM), audio/L16;rate=16000 or audio/mpeg (mp3)';
 
 export interface RecognizeRoutesOptions {
   readonly recognizer: FileRecognizer;
@@ -55,6 +57,7 @@ export function uploadEncoding(contentType: string | undefined): UploadEncoding 
     params.set(key.trim().toLowerCase(), value.trim().replace(/^"|"$/g, '').toLowerCase());
   }
   if (WAV_TYPES.has(type)) return 'wav';
+  if (MP3_TYPES.has(type)) return 'mp3';
   if (type !== 'audio/l16')
     throw unsupported(`unsupported Content-Type ${JSON.stringify(type)}: ${ACCEPTED}`);
   const rate = params.get('rate');
