@@ -6,6 +6,14 @@
 #
 # See docs/deploy-cloud-hosting.md. backend/test/dockerfile.test.ts checks what can be checked without
 # a Docker engine (COPY sources, the CMD starting the bundled server, runtime dependencies).
+#
+# Build argument SHERPA_MODEL (default empty = no model): `--build-arg SHERPA_MODEL=bilingual-zh-en` bakes
+# the sherpa-onnx bilingual Mandarin/English streaming model into the image (downloaded and checksummed by
+# `npm run model:fetch` at build time, ~200 MB kept: int8 encoder/joiner + float decoder) together with
+# sherpa-onnx-node, and sets SHERPA_MODEL_DIR; choose it per session or with ASR_ENGINE=sherpa-onnx.
+# SHERPA_MODEL_SHA256 overrides the expected archive checksum (see docs/engines.md).
+#
+#   docker build --build-arg SHERPA_MODEL=bilingual-zh-en -t realtime-voice .
 
 # ---- build: install the workspace, bundle the server, build the H5 app --------------------------------
 FROM node:20-bookworm AS build
@@ -26,13 +34,36 @@ RUN npm run build -w @realtime-voice/backend
 RUN if [ -f frontend/src/main.ts ]; then npm run build:h5 -w @realtime-voice/frontend; fi \
  && mkdir -p frontend/dist/build/h5
 
+# ---- model (optional): the sherpa-onnx model, only with --build-arg SHERPA_MODEL=bilingual-zh-en -------
+FROM build AS model
+ARG SHERPA_MODEL=
+ARG SHERPA_MODEL_SHA256=
+# The engine prefers the int8 encoder/joiner and the float decoder; the other copies and test audio go.
+RUN mkdir -p /models \
+ && case "$SHERPA_MODEL" in \
+      "") ;; \
+      bilingual-zh-en) \
+        npm run model:fetch -w @realtime-voice/backend -- --dir /models \
+          ${SHERPA_MODEL_SHA256:+--sha256 "$SHERPA_MODEL_SHA256"} \
+        && rm -rf /models/*/test_wavs /models/*/encoder-epoch-99-avg-1.onnx \
+          /models/*/joiner-epoch-99-avg-1.onnx /models/*/decoder-epoch-99-avg-1.int8.onnx ;; \
+      *) echo "SHERPA_MODEL must be empty or bilingual-zh-en, not $SHERPA_MODEL" >&2; exit 1 ;; \
+    esac
+
 # ---- deps: only the runtime (native) dependencies the bundle leaves external ---------------------------
 FROM node:20-bookworm AS deps
+ARG SHERPA_MODEL=
 WORKDIR /app
 # dist/package.json is written by the build and lists exactly the externals (better-sqlite3, koffi),
 # pinned to the versions in backend/package.json.
 COPY --from=build /src/backend/dist/package.json ./package.json
+COPY --from=build /src/backend/package.json /tmp/backend-package.json
+# sherpa-onnx-node (native, ~32 MB) only when a model is baked in, at the version backend/package.json pins.
 RUN npm install --omit=dev --no-audit --no-fund --no-package-lock \
+ && if [ -n "$SHERPA_MODEL" ]; then \
+      npm install --omit=dev --no-audit --no-fund --no-package-lock --no-save \
+        "sherpa-onnx-node@$(node -p "require('/tmp/backend-package.json').dependencies['sherpa-onnx-node']")"; \
+    fi \
  && npm cache clean --force
 
 # ---- runtime -------------------------------------------------------------------------------------------
@@ -56,6 +87,12 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/backend/dist/server.mjs /src/backend/dist/package.json ./dist/
 COPY --from=build /src/backend/drizzle ./drizzle
+# MySQL migrations (DATABASE_URL=mysql://… or Cloud Hosting's MYSQL_* variables: several instances).
+COPY --from=build /src/backend/drizzle-mysql ./drizzle-mysql
+# Empty unless built with SHERPA_MODEL; SHERPA_MODEL_DIR stays unset then (the engine says how to add one).
+ARG SHERPA_MODEL=
+COPY --from=model /models ./models
+ENV SHERPA_MODEL_DIR=${SHERPA_MODEL:+/app/models/sherpa-onnx-streaming-zipformer-bilingual-zh-en-2023-02-20}
 COPY --from=build /src/frontend/dist/build/h5 ./public
 # SQLite lives here. Cloud Hosting has no persistent disk: it is lost when the instance goes away.
 RUN mkdir -p /app/data && chown node:node /app/data

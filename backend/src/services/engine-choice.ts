@@ -55,12 +55,19 @@ export function chooseEngine(engines: EngineRegistry, request: EngineRequest): E
   return { engine, language };
 }
 
-/** Exact tag (case-insensitive) first, then a bare language (`en`) matching a regional tag (`en-US`). */
-function matchLanguage(supported: readonly string[], wanted: string | undefined): string | undefined {
+/**
+ * Exact tag first (case-insensitive; `zh_CN` as WeChat spells it counts as `zh-CN`), then the same
+ * language with another region or script: `en` → `en-US`, `zh-Hans-CN` → `zh-CN`.
+ *
+ * @example
+ * matchLanguage(['zh-CN', 'en-US'], 'zh_CN'); // 'zh-CN'
+ */
+export function matchLanguage(supported: readonly string[], wanted: string | undefined): string | undefined {
   if (wanted === undefined) return supported[0];
-  const lower = wanted.toLowerCase();
+  const lower = wanted.replace(/_/g, '-').toLowerCase();
+  const primary = lower.split('-')[0];
   return (
     supported.find((tag) => tag.toLowerCase() === lower) ??
-    supported.find((tag) => tag.toLowerCase().split('-')[0] === lower)
+    supported.find((tag) => tag.toLowerCase().split('-')[0] === primary)
   );
 }

@@ -1,5 +1,6 @@
 /**
- * @module stats — a user's usage: totals, per engine, and per UTC day over a recent window.
+ * @module stats — a user's usage: totals, per engine (every configured engine, zeros included), and per
+ * UTC day over a recent window.
  */
 import type { StatsResponse, UsageSummary } from '@realtime-voice/shared/voice';
 import type { TranscriptRepository, UsageTotals } from '../db/transcript-repository';
@@ -12,13 +13,23 @@ export interface StatsService {
   forUser(userId: string, options?: { readonly days?: number }): Promise<StatsResponse>;
 }
 
+export interface StatsOptions {
+  /**
+   * Names of the engines the server offers: each appears in `byEngine` even without records (zeros), so
+   * a client can list every engine it may choose; engines with records but no longer configured stay.
+   */
+  readonly engineNames?: () => readonly string[];
+}
+
 /**
  * @example
+ * const stats = createStatsService(repository, Date.now, { engineNames: () => engines.list().map((e) => e.name) });
  * const { totals } = await stats.forUser(userId, { days: 7 });
  */
 export function createStatsService(
   repository: TranscriptRepository,
   now: () => number = Date.now,
+  options: StatsOptions = {},
 ): StatsService {
   return {
     async forUser(userId, { days = STATS_DEFAULT_DAYS } = {}) {
@@ -33,9 +44,15 @@ export function createStatsService(
       const today = Math.floor(now() / 86_400_000) * 86_400_000;
       const since = today - (days - 1) * 86_400_000;
       const usage = await repository.stats(userId, { since });
+      const byEngine = usage.byEngine.map((row) => ({ engine: row.engine, ...summarize(row) }));
+      for (const engine of options.engineNames?.() ?? []) {
+        if (!byEngine.some((row) => row.engine === engine)) {
+          byEngine.push({ engine, records: 0, audioSeconds: 0, averageLatencyMs: null });
+        }
+      }
       return {
         totals: summarize(usage.totals),
-        byEngine: usage.byEngine.map((row) => ({ engine: row.engine, ...summarize(row) })),
+        byEngine,
         byDay: usage.byDay.map((row) => ({ day: row.day, ...summarize(row) })),
         days,
       };

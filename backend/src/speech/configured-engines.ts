@@ -1,11 +1,18 @@
 /**
  * @module configured-engines — which speech engines a server offers, built from its configuration.
  *
- * The one place that knows every engine kind; `server.ts` calls it and knows none of them.
+ * The one place that knows every engine kind; `server.ts` calls it and knows none of them. Every engine
+ * is always listed: one without its model or credentials is created anyway and reports in `status()` (and
+ * so in `/healthz`) what to install or set, choosing it gives that error, and the others keep serving.
  */
 import type { Config } from '../config';
 import type { SpeechEngine } from './engine';
 import { createPocketsphinxEngine } from './pocketsphinx';
+import { createSherpaEngine } from './sherpa';
+import { createTencentEngine } from './tencent';
+
+/** Engine names as `ASR_ENGINE` and the `engine` start option spell them. */
+export const ENGINE_NAMES = ['pocketsphinx', 'sherpa-onnx', 'tencent'] as const;
 
 /**
  * Engines for this configuration, in the order `/healthz` lists them. The default (`ASR_ENGINE`) must be
@@ -16,6 +23,7 @@ import { createPocketsphinxEngine } from './pocketsphinx';
  */
 export function createConfiguredEngines(config: Config): SpeechEngine[] {
   const { modelDir, libraryDir } = config.pocketsphinx;
+  const { sherpa, tencent } = config;
   return [
     createPocketsphinxEngine({
       ...(modelDir ? { modelDir } : {}),
@@ -27,6 +35,21 @@ export function createConfiguredEngines(config: Config): SpeechEngine[] {
             },
           }
         : {}),
+    }),
+    createSherpaEngine({
+      ...(sherpa.modelDir ? { modelDir: sherpa.modelDir } : {}),
+      workers: sherpa.workers,
+      int8: sherpa.int8,
+      ...(sherpa.numThreads !== undefined ? { numThreads: sherpa.numThreads } : {}),
+    }),
+    createTencentEngine({
+      credentials: {
+        ...(tencent.appId ? { appId: tencent.appId } : {}),
+        ...(tencent.secretId ? { secretId: tencent.secretId } : {}),
+        ...(tencent.secretKey ? { secretKey: tencent.secretKey } : {}),
+      },
+      ...(tencent.endpoint ? { endpoint: tencent.endpoint } : {}),
+      ...(tencent.zhModel ? { zhModel: tencent.zhModel } : {}),
     }),
   ];
 }

@@ -10,6 +10,12 @@
 export type SpeechErrorCode =
   | 'ENGINE_UNAVAILABLE'
   | 'ENGINE_FAILED'
+  /** The engine refused a new stream for now (a cloud concurrency limit); trying later can work. */
+  | 'ENGINE_BUSY'
+  /** The engine (or the service behind it) did not answer in time. */
+  | 'ENGINE_TIMEOUT'
+  /** Still verifying or loading its model; `status()` turns ready (or says why not) shortly. */
+  | 'ENGINE_LOADING'
   | 'ENGINE_CLOSED'
   | 'UNKNOWN_ENGINE'
   | 'UNSUPPORTED_SAMPLE_RATE'

@@ -21,4 +21,16 @@ export {
   type PocketsphinxEngineOptions,
 } from './pocketsphinx';
 export { createEngineRegistry, type EngineRegistry } from './registry';
+export {
+  createSherpaEngine,
+  RECOMMENDED_MODEL,
+  type SherpaEngine,
+  type SherpaEngineOptions,
+} from './sherpa';
+export {
+  createTencentEngine,
+  TENCENT_LANGUAGE_MODELS,
+  type TencentCredentials,
+  type TencentEngineOptions,
+} from './tencent';
 export { encodeWav, parseWav, requireSpeechFormat, type WavAudio } from './wav';
