@@ -141,9 +141,11 @@ describe('H5 app in Chromium against the real backend', { timeout: 30_000 }, () 
     expect(shown).toMatch(/weather/);
 
     const res = await fetch(`${server!.url}/api/history?limit=5`);
-    const { records } = (await res.json()) as { records: Array<{ text: string }> };
+    const { records } = (await res.json()) as { records: Array<{ text: string; engine: string }> };
     expect(records.length).toBeGreaterThan(0);
     expect(shown).toContain(records[0]!.text);
+    // Which engine served it is shown with the result.
+    expect(shown).toContain(records[0]!.engine);
     await page.waitForSelector('[data-testid="history-item"]', { timeout: 10_000 });
     await expect(byTestId('history-list').textContent()).resolves.toMatch(/weather/);
     await page.screenshot({ path: join(ARTIFACTS, 'h5-3-result.png'), fullPage: true });

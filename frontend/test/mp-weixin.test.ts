@@ -119,6 +119,9 @@ describe('compiled mp-weixin page on Cloud Hosting', { timeout: 30_000 }, () => 
     const stored = await historyFromServer();
     expect(stored).toHaveLength(1);
     expect(shown).toContain(stored[0]!.text);
+    // Which engine served it is shown with the result.
+    expect(app.text('result-meta')).toContain(stored[0]!.engine);
+    expect(stored[0]!.engine).toBe('pocketsphinx');
 
     // The stats view, fed over callContainer, counts it.
     app.fire('tab-stats', 'tap');
