@@ -2,7 +2,17 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['shared', 'backend', 'frontend'],
+    projects: [
+      'shared',
+      {
+        // The backend's own config, plus the real MariaDB and Redis its multi-instance and storage tests
+        // use: started once per run, only when backend tests run (see backend/test/support/global-services.ts).
+        extends: './backend/vitest.config.ts',
+        root: './backend',
+        test: { globalSetup: ['./test/support/global-services.ts'] },
+      },
+      'frontend',
+    ],
     // The JSON report lets .ci/run print one plain "N passed, N failed" line at the end.
     reporters: ['default', ['json', { outputFile: 'test-artifacts/vitest-report.json' }]],
   },

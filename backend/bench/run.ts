@@ -4,7 +4,12 @@
  * Two benchmarks, two tables:
  *   1. engine capacity — real-time pocketsphinx streams fed straight into the engine, in this process;
  *   2. server capacity — concurrent real-time voice sessions through the real server (in a child process)
- *      from our Socket.IO client on loopback, end to end.
+ *      from our Socket.IO client on loopback, end to end;
+ *   3. mp3 decoding — CPU per stream-second of the mp3 stage (issue 7), at the rates recorders use;
+ *   4. speech engines side by side (issue 5) — every engine available here through the one interface
+ *      (`--only engines`, `--engines-levels 1,2,4`, `--engines-budget-s 60`);
+ *   5. cluster (issue 6) — idle sockets one instance holds (memory per socket) and the extra latency of a
+ *      broadcast reaching another instance through Redis (`--only cluster`; see `cluster.ts`).
  *
  * Usage: `npm run bench [-- --levels 1,2,4] [--repeat 3] [--budget-s 150] [--server-levels 1,2,4]
  * [--server-budget-s 170] [--only engine|server] [--quick]`. `--levels`, `--repeat` and `--budget-s` are
@@ -13,6 +18,9 @@
  * Exits non-zero only when something crashed, never because a level fell behind.
  */
 
+import { runBroadcastLatency, runIdleSockets } from './cluster';
+import { runEnginesBench } from './engines';
+import { runMp3DecodeBench } from './mp3-decode';
 import { runServerCapacity } from './server-capacity';
 import { runSpeechCapacity } from './speech-capacity';
 
@@ -41,12 +49,178 @@ const QUICK_LEVELS: readonly number[] = [1, 2];
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const only = argValue('--only');
-  if (only !== undefined && only !== 'engine' && only !== 'server') {
-    throw new Error(`--only takes engine or server, not ${JSON.stringify(only)}`);
+  if (
+    only !== undefined &&
+    only !== 'engine' &&
+    only !== 'server' &&
+    only !== 'mp3' &&
+    only !== 'engines' &&
+    only !== 'cluster'
+  ) {
+    throw new Error(`--only takes engine, server, mp3, engines or cluster, not ${JSON.stringify(only)}`);
   }
-  if (only !== 'server') await engineBench(quick);
+  if (only === undefined || only === 'engine') await engineBench(quick);
   if (only === undefined) console.log('');
-  if (only !== 'engine') await serverBench(quick);
+  if (only === undefined || only === 'server') await serverBench(quick);
+  if (only === undefined) console.log('');
+  if (only === undefined || only === 'mp3') await mp3Bench(quick);
+  if (only === undefined) console.log('');
+  if (only === undefined || only === 'engines') await enginesBench(quick);
+  if (only === undefined) console.log('');
+  if (only === undefined || only === 'cluster') await clusterBench(quick);
+}
+
+// --- cluster (issue 6): idle sockets per instance, cross-instance broadcast latency (see cluster.ts) ---
+async function clusterBench(quick: boolean): Promise<void> {
+  console.log('# One instance: idle Socket.IO connections held (our client, loopback)\n');
+  const idle = await runIdleSockets({
+    steps: quick ? [250, 500] : [250, 500, 1000, 2000],
+    budgetMs: 45_000,
+    log: (line) => console.error(line),
+  });
+  console.log(
+    table(
+      ['sockets', 'server RSS MiB', 'KiB per socket', 'connect ms (step)'],
+      idle.rows.map((row) => [
+        String(row.sockets),
+        fixed(row.rssMiB),
+        fixed(row.perSocketKiB),
+        fixed(row.connectMs),
+      ]),
+    ),
+  );
+  console.log(
+    `\nIdle server RSS before the first socket: ${fixed(idle.idleRssMiB)} MiB (engines loaded, no decoder). ` +
+      'KiB per socket = (RSS − idle RSS) / sockets, read from /proc 1 s after each step; the sockets joined ' +
+      '/realtime-voice (anonymous auth) and stay idle (heartbeats only).',
+  );
+  console.log(`Machine: ${idle.machine}.`);
+
+  console.log('\n# Several instances: history:new through Redis (Streams adapter)\n');
+  const broadcast = await runBroadcastLatency({
+    samples: quick ? 10 : 30,
+    budgetMs: 30_000,
+    log: (line) => console.error(line),
+  });
+  console.log(
+    table(
+      ['samples', 'missed', 'extra on other instance med / p95 / worst ms', 'upload → same instance med ms'],
+      [
+        [
+          String(broadcast.samples),
+          String(broadcast.missed),
+          `${fixed(broadcast.extraMedianMs, 1)} / ${fixed(broadcast.extraP95Ms, 1)} / ${fixed(broadcast.extraWorstMs, 1)}`,
+          fixed(broadcast.sameInstanceMedianMs),
+        ],
+      ],
+    ),
+  );
+  console.log(
+    '\nTwo server processes with REDIS_URL on one loopback redis-server, a watcher socket of the same user on ' +
+      'each. A short flite WAV is uploaded to A; its record is announced to the user room. Extra = arrival on B ' +
+      '− arrival on A (A delivers after its own append to the stream, B after reading it back). Upload → same ' +
+      'instance includes recognizing and storing the clip.',
+  );
+  console.log(`Machine: ${broadcast.machine}.`);
+}
+
+// --- every speech engine side by side (issue 5: sherpa-onnx, Tencent Cloud) ---
+async function enginesBench(quick: boolean): Promise<void> {
+  console.log(
+    '# Speech engines side by side (real-time streams in one process, through the SpeechEngine interface)\n',
+  );
+  const levels = levelsArg('--engines-levels') ?? (quick ? QUICK_LEVELS : undefined);
+  const budgetS = Number(argValue('--engines-budget-s') ?? 60);
+  const { results, audioMs, machine } = await runEnginesBench({
+    ...(levels ? { levels } : {}),
+    budgetMs: Number.isFinite(budgetS) && budgetS > 0 ? budgetS * 1000 : 60_000,
+    log: (line) => console.error(line),
+  });
+  const rows = results.flatMap((result) =>
+    result.measured
+      ? result.rows.map((row) => [
+          result.engine,
+          String(row.streams),
+          row.keptUp ? 'yes' : 'NO',
+          fixed(row.cpuRtf, 3),
+          `${fixed(row.firstPartialMedianMs)} / ${fixed(row.firstPartialP95Ms)}`,
+          `${fixed(row.finalMedianMs)} / ${fixed(row.finalWorstMs)}`,
+          String(row.missingFinals + row.errors),
+          fixed(result.engineRssMiB),
+          fixed(row.rssPerStreamMiB, 1),
+          fixed(row.werMedian, 2),
+        ])
+      : [[result.engine, '—', '—', '—', '—', '—', '—', '—', '—', '—']],
+  );
+  console.log(
+    table(
+      [
+        'engine',
+        'streams',
+        'kept up',
+        'CPU RTF',
+        'first partial med / p95 ms',
+        'final med / worst ms',
+        'missing/errors',
+        'engine RSS MiB',
+        'RSS/stream MiB',
+        'WER',
+      ],
+      rows,
+    ),
+  );
+  console.log('');
+  for (const result of results) {
+    console.log(
+      `- ${result.engine}: ${result.measured ? `holds ${result.capacity} concurrent real-time stream(s) here (${result.note}); kept up = ${result.criterion}` : result.note}.`,
+    );
+  }
+  console.log(
+    '\nCPU RTF = process CPU (all threads) / audio time of all streams; first partial = first partial after the chunk ' +
+      "with the utterance's first audible sample was written; final = final arrival − write of the chunk with its " +
+      'last audible sample; engine RSS = what loading the engine added (a shared model counts once); RSS/stream = ' +
+      '(peak − idle) / N.',
+  );
+  console.log(
+    `Audio per stream: ${(audioMs / 1000).toFixed(1)} s (the corpus above), 100 ms chunks, real-time pace.`,
+  );
+  console.log(`Machine: ${machine}.`);
+}
+
+async function mp3Bench(quick: boolean): Promise<void> {
+  console.log('# mp3 decoding (issue 7: frame split + libmpg123 + downmix + libsamplerate, per stream)\n');
+  const result = await runMp3DecodeBench({ repeat: quick ? 2 : 5 });
+  console.log(
+    table(
+      [
+        'stream',
+        'mp3 bytes',
+        'audio s',
+        'CPU ms per stream-s',
+        'without setup',
+        'RTF (wall)',
+        'setup ms',
+        'length error ms',
+      ],
+      result.rows.map((row) => [
+        row.label,
+        String(row.mp3Bytes),
+        fixed(row.audioS, 1),
+        fixed(row.cpuMsPerAudioS, 2),
+        fixed(row.steadyCpuMsPerAudioS, 2),
+        fixed(row.realTimeFactor, 4),
+        fixed(row.setupMs, 1),
+        fixed(row.lengthErrorMs),
+      ]),
+    ),
+  );
+  console.log(
+    '\nCPU ms per stream-s = process CPU (user + system) to decode the whole stream / its duration, median ' +
+      'of the runs after one warm-up; 1000 would be one core per stream; "without setup" counts from the ' +
+      "first PCM on (a long stream's cost). Fed in 1 KiB chunks (the app's " +
+      'Alipay frameSize); setup = creating the stage to its first PCM (includes the resampler, when used).',
+  );
+  console.log(`Machine: ${result.machine}.`);
 }
 
 async function engineBench(quick: boolean): Promise<void> {

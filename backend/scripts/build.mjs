@@ -18,8 +18,9 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 /** Native addons cannot be bundled; each must be a production dependency. */
 const NATIVE = ['better-sqlite3', 'koffi'];
-/** Optional speedups `ws` tries to require inside try/catch; absent is fine. */
-const OPTIONAL = ['bufferutil', 'utf-8-validate'];
+/** Optional packages required inside try/catch (ws speedups, mysql2's SQL highlighter, node-redis tracing and
+ * hashing); absent is fine. */
+const OPTIONAL = ['bufferutil', 'utf-8-validate', 'cardinal', '@node-rs/xxhash', '@opentelemetry/api'];
 
 for (const name of NATIVE) {
   if (!pkg.dependencies?.[name]) throw new Error(`build: native package ${name} must be in dependencies`);

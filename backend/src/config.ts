@@ -18,8 +18,14 @@ export interface Config {
   readonly port: number;
   /** Interface to listen on; undefined = all interfaces. */
   readonly host: string | undefined;
-  /** SQLite file path (absolute) or `:memory:`. */
+  /** SQLite file path (absolute) or `:memory:`; unused when `mysql` is set. */
   readonly databasePath: string;
+  /** Shared MySQL database (several instances); undefined = the embedded SQLite file. */
+  readonly mysql: MysqlSettings | undefined;
+  /** Redis for the Socket.IO adapter (events reach every instance); undefined = one instance. */
+  readonly redisUrl: string | undefined;
+  /** Bound of a graceful shutdown (SIGTERM): sessions get this long to flush before sockets are cut. */
+  readonly shutdownTimeoutMs: number;
   /** Name of the default speech engine. */
   readonly asrEngine: string;
   readonly auth: {
@@ -44,6 +50,37 @@ export interface Config {
     readonly modelDir: string | undefined;
     readonly libraryDir: string | undefined;
   };
+  // --- speech engines for Chinese (sherpa-onnx, Tencent Cloud) ---
+  readonly sherpa: {
+    /** Model directory (`npm run model:fetch` prints it); undefined = engine listed as unavailable. */
+    readonly modelDir: string | undefined;
+    /** Decoding worker threads, each with its own copy of the model. */
+    readonly workers: number;
+    /** onnxruntime threads per recognizer; undefined = min(2, cores). */
+    readonly numThreads: number | undefined;
+    /** Prefer the int8 encoder/joiner when the directory has them. */
+    readonly int8: boolean;
+  };
+  readonly tencent: {
+    readonly appId: string | undefined;
+    readonly secretId: string | undefined;
+    /** Never logged. */
+    readonly secretKey: string | undefined;
+    /** Default wss://asr.cloud.tencent.com. */
+    readonly endpoint: string | undefined;
+    /** `engine_model_type` for zh-CN instead of 16k_zh (e.g. 16k_zh_large). */
+    readonly zhModel: string | undefined;
+  };
+}
+
+/** Where the shared MySQL database is (from `DATABASE_URL=mysql://…` or Cloud Hosting's `MYSQL_*`). */
+export interface MysqlSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  /** Never logged. */
+  readonly password: string;
+  readonly database: string;
 }
 
 /** Thrown by `loadConfig` with one line per bad variable. */
@@ -109,6 +146,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     problems,
   );
 
+  // --- several instances (MySQL, Redis, graceful shutdown) ---
+  const mysql = parseMysqlSettings(read, problems);
+  const redisUrl = parseRedisUrl(read('REDIS_URL'), problems);
+  const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_SECONDS', 20, 1, 600) * 1000;
+
   const asrEngine = read('ASR_ENGINE') ?? 'pocketsphinx';
   if (!/^[a-z0-9][a-z0-9._-]{0,63}$/i.test(asrEngine)) {
     problems.push(`ASR_ENGINE=${JSON.stringify(asrEngine)}: expected an engine name such as "pocketsphinx"`);
@@ -170,6 +212,40 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     libraryDir: dir('POCKETSPHINX_LIBRARY_DIR'),
   };
 
+  // --- speech engines for Chinese (sherpa-onnx, Tencent Cloud) ---
+  // A missing model directory or credentials are not config errors: the engine is listed in /healthz as
+  // unavailable with what to do, and the other engines keep serving.
+  const sherpaModelRaw = read('SHERPA_MODEL_DIR');
+  const sherpaThreads = read('SHERPA_THREADS');
+  const sherpa = {
+    modelDir: sherpaModelRaw === undefined ? undefined : resolve(cwd, sherpaModelRaw),
+    workers: integer('SHERPA_WORKERS', 1, 1, 16),
+    numThreads: sherpaThreads === undefined ? undefined : integer('SHERPA_THREADS', 1, 1, 64),
+    int8: bool('SHERPA_INT8', true),
+  };
+  const tencent = {
+    appId: read('TENCENT_APP_ID'),
+    secretId: read('TENCENT_SECRET_ID'),
+    secretKey: read('TENCENT_SECRET_KEY'),
+    endpoint: read('TENCENT_ASR_ENDPOINT'),
+    zhModel: read('TENCENT_ASR_ZH_MODEL'),
+  };
+  if (tencent.appId !== undefined && !/^\d{1,20}$/.test(tencent.appId)) {
+    problems.push(
+      `TENCENT_APP_ID=${JSON.stringify(tencent.appId)}: expected the numeric AppID from the Tencent Cloud console`,
+    );
+  }
+  if (tencent.endpoint !== undefined && !/^wss?:\/\/[^/\s]+\/?$/.test(tencent.endpoint)) {
+    problems.push(
+      `TENCENT_ASR_ENDPOINT=${JSON.stringify(tencent.endpoint)}: expected wss://host[:port] (default wss://asr.cloud.tencent.com)`,
+    );
+  }
+  if (tencent.zhModel !== undefined && !/^(8|16)k_[A-Za-z0-9_-]+$/.test(tencent.zhModel)) {
+    problems.push(
+      `TENCENT_ASR_ZH_MODEL=${JSON.stringify(tencent.zhModel)}: expected an engine_model_type such as 16k_zh`,
+    );
+  }
+
   const auth = {
     trustWxHeaders: bool('AUTH_TRUST_WX_HEADERS', false),
     tokenSecret,
@@ -186,6 +262,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     port,
     host,
     databasePath,
+    mysql,
+    redisUrl,
+    shutdownTimeoutMs,
     asrEngine,
     auth,
     session: { maxDurationMs: maxSessionSeconds * 1000, maxBytes: maxSessionBytes },
@@ -195,6 +274,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     staticDir,
     logLevel: logLevel ?? 'info',
     pocketsphinx,
+    sherpa,
+    tencent,
   };
 }
 
@@ -217,7 +298,9 @@ export function configWarnings(config: Config): string[] {
 
 function parseDatabaseUrl(raw: string, cwd: string, problems: string[]): string {
   if (raw === ':memory:' || raw === 'file::memory:') return ':memory:';
-  if (/^(mysql|mariadb|postgres(ql)?):/i.test(raw)) {
+  // mysql:// and mariadb:// are read by parseMysqlSettings.
+  if (/^(mysql|mariadb):/i.test(raw)) return ':memory:';
+  if (/^postgres(ql)?:/i.test(raw)) {
     problems.push(
       `DATABASE_URL: ${raw.split(':')[0]} is not supported yet; use a SQLite file such as file:./data/realtime-voice.db`,
     );
@@ -229,6 +312,99 @@ function parseDatabaseUrl(raw: string, cwd: string, problems: string[]): string 
     return ':memory:';
   }
   return isAbsolute(path) ? path : resolve(cwd, path);
+}
+
+const MYSQL_URL = /^(mysql|mariadb):/i;
+
+/**
+ * MySQL from `DATABASE_URL=mysql://user:password@host:port/database`, or from the variables Cloud Hosting
+ * sets when a MySQL instance is linked (`MYSQL_ADDRESS=host:port`, `MYSQL_USERNAME`, `MYSQL_PASSWORD`, plus
+ * our `MYSQL_DATABASE`). The `MYSQL_*` set wins over a SQLite `DATABASE_URL` (the image sets one by
+ * default); two MySQL definitions at once are refused.
+ */
+function parseMysqlSettings(
+  read: (name: string) => string | undefined,
+  problems: string[],
+): MysqlSettings | undefined {
+  const url = read('DATABASE_URL');
+  const address = read('MYSQL_ADDRESS');
+  const fromUrl = url !== undefined && MYSQL_URL.test(url);
+  if (fromUrl && address !== undefined) {
+    problems.push('DATABASE_URL and MYSQL_ADDRESS both name a MySQL server: set only one of them');
+    return undefined;
+  }
+  if (fromUrl) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      problems.push('DATABASE_URL: not a valid URL; expected mysql://user:password@host:3306/database');
+      return undefined;
+    }
+    const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+    const port = parsed.port === '' ? 3306 : Number(parsed.port);
+    const settings = {
+      host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port,
+      user: decodeURIComponent(parsed.username),
+      password: decodeURIComponent(parsed.password),
+      database,
+    };
+    const missing = [
+      settings.host === '' ? 'a host' : undefined,
+      settings.user === '' ? 'a user' : undefined,
+      database === '' || database.includes('/') ? 'a database name' : undefined,
+    ].filter((part) => part !== undefined);
+    if (missing.length > 0) {
+      problems.push(
+        `DATABASE_URL: the MySQL URL lacks ${missing.join(', ')}; expected mysql://user:password@host:3306/database (value not shown)`,
+      );
+      return undefined;
+    }
+    return settings;
+  }
+  if (address === undefined) {
+    for (const name of ['MYSQL_USERNAME', 'MYSQL_PASSWORD', 'MYSQL_DATABASE']) {
+      if (read(name) !== undefined)
+        problems.push(`${name} is set but MYSQL_ADDRESS is not: set MYSQL_ADDRESS=host:3306`);
+    }
+    return undefined;
+  }
+  const match = /^(\[[^\]]+\]|[^:\s]+)(?::(\d{1,5}))?$/.exec(address);
+  const port = match?.[2] === undefined ? 3306 : Number(match[2]);
+  if (!match || port < 1 || port > 65_535) {
+    problems.push(`MYSQL_ADDRESS=${JSON.stringify(address)}: expected host:port, e.g. 10.0.0.8:3306`);
+  }
+  const user = read('MYSQL_USERNAME');
+  if (user === undefined) problems.push('MYSQL_USERNAME: required with MYSQL_ADDRESS');
+  const database = read('MYSQL_DATABASE') ?? 'realtime_voice';
+  if (!/^[A-Za-z0-9_$-]{1,64}$/.test(database)) {
+    problems.push(
+      `MYSQL_DATABASE=${JSON.stringify(database)}: expected a database name (letters, digits, _ $ -)`,
+    );
+  }
+  return {
+    host: (match?.[1] ?? address).replace(/^\[(.*)\]$/, '$1'),
+    port,
+    user: user ?? '',
+    password: read('MYSQL_PASSWORD') ?? '',
+    database,
+  };
+}
+
+function parseRedisUrl(raw: string | undefined, problems: string[]): string | undefined {
+  if (raw === undefined) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !/^rediss?:$/.test(parsed.protocol) || parsed.hostname === '') {
+    problems.push('REDIS_URL: expected redis://[:password@]host:6379[/db] or rediss://… (value not shown)');
+    return undefined;
+  }
+  return raw;
 }
 
 const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400 };

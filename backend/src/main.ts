@@ -1,6 +1,8 @@
 /**
  * @module main — `npm start`: read the configuration, start the server, log its URL, and close gracefully
- * (live sessions flushed and stored) on SIGTERM / SIGINT. A second signal exits at once.
+ * on SIGTERM / SIGINT (what Cloud Hosting sends on scale-in and deploys): live sessions flushed and stored,
+ * clients told and sent to reconnect elsewhere (see `server.ts`). A second signal exits at once, and so
+ * does a shutdown that overruns `SHUTDOWN_TIMEOUT_SECONDS` by more than a few seconds.
  */
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './log';
@@ -22,7 +24,8 @@ async function main(): Promise<void> {
   logger.info('server.listening', {
     url: server.url,
     port: server.port,
-    database: config.databasePath,
+    database: server.storage.description,
+    redis: config.redisUrl !== undefined,
     engine: config.asrEngine,
     env: config.nodeEnv,
   });
@@ -35,6 +38,11 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info('server.stopping', { signal });
+    // The server bounds its own shutdown; this is the backstop if something below it hangs.
+    setTimeout(() => {
+      logger.error('server.shutdown_overrun', { timeoutMs: config.shutdownTimeoutMs });
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 5_000).unref();
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -1,24 +1,35 @@
 /**
  * @module server — wires everything into one Node HTTP server: Hono for HTTP, Socket.IO on the same
- * server (engine.io answers `/socket.io/` before Hono sees it), SQLite, speech engines.
+ * server (engine.io answers `/socket.io/` before Hono sees it), the database (SQLite, or MySQL shared by
+ * several instances), the Socket.IO Redis adapter when `REDIS_URL` is set, speech engines.
+ *
+ * `close()` is the graceful shutdown (SIGTERM on Cloud Hosting's scale-in and deploys), bounded by
+ * `SHUTDOWN_TIMEOUT_SECONDS`: stop listening (new connections go to other instances) and turn `/readyz`
+ * to 503; refuse new sessions; flush every live session and store its results; tell each client whose
+ * session was cut (`session-error` `SERVER_RESTARTING`); close the transports without a Socket.IO
+ * DISCONNECT, so clients reconnect by themselves — to another instance, resuming their Socket.IO session
+ * from Redis; then release engines, Redis and the database.
  *
  * Used by `main.ts` and by the tests (`port: 0`, injected engines and logger).
  */
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import type { TranscriptRecord } from '@realtime-voice/shared/voice';
+import { Hono } from 'hono';
 import { Server } from 'socket.io';
 import type { Config } from './config';
 import { configWarnings } from './config';
-import { type DatabaseHandle, openDatabase } from './db/client';
-import { createSqliteTranscriptRepository, type TranscriptRepository } from './db/transcript-repository';
+import { openStorage, type Storage } from './db/storage';
+import type { TranscriptRepository } from './db/transcript-repository';
 import { createApp } from './http/app';
+import { readinessRoutes } from './http/routes/health';
 import { createLogger, type Logger } from './log';
 import { createHistoryService } from './services/history';
 import { createIdentityService } from './services/identity';
 import { createFileRecognizer } from './services/recognize-file';
 import { createStatsService } from './services/stats';
 import { createVoiceSessions, type VoiceSessions } from './services/voice-sessions';
+import { connectRedis, type RedisLink } from './socket/redis-adapter';
 import {
   announceRecord,
   attachVoiceNamespace,
@@ -44,11 +55,26 @@ export interface RunningServer {
   readonly namespace: VoiceNamespace;
   readonly sessions: VoiceSessions;
   readonly repository: TranscriptRepository;
-  readonly database: DatabaseHandle;
+  /** The database (SQLite or MySQL) behind `repository`. */
+  readonly storage: Storage;
+  /** The Redis link of the Socket.IO adapter (only with `REDIS_URL`). */
+  readonly redis: RedisLink | undefined;
   readonly engines: EngineRegistry;
-  /** Finishes live sessions (their results are stored), closes sockets, the HTTP server and the database. */
+  /** True once `close()` began. */
+  readonly draining: boolean;
+  /**
+   * Graceful shutdown (see the module comment): live sessions are flushed and stored, clients told and
+   * disconnected so they reconnect elsewhere, then everything is released. Idempotent.
+   */
   close(): Promise<void>;
 }
+
+/** What a client whose session a shutdown cut is told (`session-error`); no contract change needed. */
+export const SHUTDOWN_NOTICE = {
+  code: 'SERVER_RESTARTING',
+  message:
+    'this server instance is shutting down: your results so far are stored; the client reconnects by itself (to another instance) — start a new session there',
+} as const;
 
 /**
  * Starts the server and resolves once it listens.
@@ -72,8 +98,17 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
       logger.warn('engine.unavailable', { engine: engine.name, code: status.code, message: status.message });
   }
 
-  const database = openDatabase({ path: config.databasePath });
-  const repository = createSqliteTranscriptRepository(database.db);
+  const storage = await openStorage(config);
+  const repository = storage.repository;
+  let redis: RedisLink | undefined;
+  if (config.redisUrl !== undefined) {
+    try {
+      redis = await connectRedis(config.redisUrl, logger);
+    } catch (error) {
+      await storage.close();
+      throw error;
+    }
+  }
   const identity = createIdentityService(config.auth);
 
   // The namespace exists only after the Socket.IO server does; announcements made before that go nowhere.
@@ -92,7 +127,9 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
   const app = createApp({
     identity,
     history: createHistoryService(repository),
-    stats: createStatsService(repository),
+    stats: createStatsService(repository, Date.now, {
+      engineNames: () => engines.list().map((engine) => engine.name),
+    }),
     recognizer: createFileRecognizer({ engines, repository, announce, logger }),
     repository,
     engines,
@@ -103,8 +140,25 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
     staticDir: config.staticDir,
   });
 
-  const { httpServer, port } = await listen(app.fetch, config.port, config.host);
+  let draining = false;
+  // `/readyz` is served here rather than in the app (whose routes this module does not own): it needs
+  // Redis and the shutdown state, which only the server knows.
+  const readiness = new Hono().route(
+    '/readyz',
+    readinessRoutes({ engines, repository, ...(redis ? { redis } : {}), draining: () => draining }),
+  );
+  const fetch = (request: Request) =>
+    new URL(request.url).pathname === '/readyz' ? readiness.fetch(request) : app.fetch(request);
+
+  const { httpServer, port } = await listen(fetch, config.port, config.host).catch(async (error: unknown) => {
+    await redis?.close();
+    await storage.close();
+    throw error;
+  });
   const io: VoiceServer = new Server(httpServer, {
+    // With Redis, broadcasts (`history:new` to a user's room) reach the user's sockets on every instance,
+    // and recovery sessions are kept in Redis so a client resumes on another instance.
+    ...(redis ? { adapter: redis.adapter } : {}),
     // WebSocket only: no sticky sessions needed behind Cloud Hosting's load balancer, and our client
     // speaks nothing else. The official client must be told `transports: ['websocket']`.
     transports: ['websocket'],
@@ -123,26 +177,55 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      // Sessions first: their last utterances are flushed and stored while the database is still open.
-      await sessions.closeAll();
-      const closed = new Promise<void>((resolve) => {
-        io.close(() => resolve());
+      draining = true;
+      const started = Date.now();
+      logger.info('server.draining', {
+        activeSessions: sessions.activeCount,
+        sockets: namespace?.sockets.size,
       });
+      // Stop listening first: new connections go to other instances; open ones (sockets, requests in
+      // flight) carry on. Resolves once every connection has ended.
+      const connectionsEnded = new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+      });
+      // Sessions next: their last utterances are flushed, stored and announced while the database and
+      // Redis are still open; then each cut client is told why. Bounded: a stuck engine must not hold the
+      // instance past the platform's kill.
+      const flushed = await withinTime(sessions.closeAll(SHUTDOWN_NOTICE), config.shutdownTimeoutMs);
+      if (!flushed) {
+        logger.warn('server.shutdown_timeout', {
+          activeSessions: sessions.activeCount,
+          timeoutMs: config.shutdownTimeoutMs,
+        });
+      }
+      // With Redis, those last emits are delivered only once Redis stored them: let them out first.
+      await redis?.flush();
+      // Close each transport once it has written what is queued (`io.close()` alone would discard a burst
+      // of last results and the notice). Without a Socket.IO DISCONNECT the client sees "transport close"
+      // and reconnects by itself; that reason also lets Socket.IO save its session for recovery (in Redis).
+      await closeTransports(namespace, 2_000);
+      await io.close();
       // Idle keep-alive connections go now; requests in flight get a few seconds to finish.
       if ('closeIdleConnections' in httpServer) {
         httpServer.closeIdleConnections();
         const force = setTimeout(() => httpServer.closeAllConnections(), 5_000);
         force.unref();
-        await closed;
+        await connectionsEnded;
         clearTimeout(force);
       } else {
-        await closed;
+        await connectionsEnded;
       }
       await engines
         .close()
         .catch((error: unknown) => logger.warn('engine.close_failed', { error: String(error) }));
-      database.close();
-      logger.info('server.closed');
+      // Redis after the sockets: saving recovery sessions and the last broadcasts are commands in flight.
+      await redis
+        ?.close()
+        .catch((error: unknown) => logger.warn('redis.close_failed', { error: String(error) }));
+      await storage
+        .close()
+        .catch((error: unknown) => logger.warn('database.close_failed', { error: String(error) }));
+      logger.info('server.closed', { ms: Date.now() - started });
     })();
     return closing;
   };
@@ -155,10 +238,40 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
     namespace,
     sessions,
     repository,
-    database,
+    storage,
+    redis,
     engines,
+    get draining() {
+      return draining;
+    },
     close,
   };
+}
+
+/** Closes every connection of the namespace after its queued packets went out (bounded). */
+async function closeTransports(namespace: VoiceNamespace | undefined, timeoutMs: number): Promise<void> {
+  const closed = [...(namespace?.sockets.values() ?? [])].map(
+    (socket) =>
+      new Promise<void>((resolve) => {
+        socket.conn.once('close', () => resolve());
+        socket.conn.close();
+      }),
+  );
+  if (closed.length > 0) await withinTime(Promise.all(closed), timeoutMs);
+}
+
+/** Resolves true when `work` finished within `ms`, false otherwise (the work goes on in the background). */
+function withinTime(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 function listen(

@@ -54,14 +54,18 @@ export function openDatabase(options: OpenDatabaseOptions): DatabaseHandle {
  * The committed migrations live in `backend/drizzle/`. This module runs from `src/db/` (tsx, vitest) or
  * from a bundle in `dist/` (container), so walk up from here until the folder is found.
  */
-export function findMigrationsFolder(start: string = dirname(fileURLToPath(import.meta.url))): string {
+export function findMigrationsFolder(
+  start: string = dirname(fileURLToPath(import.meta.url)),
+  /** `drizzle` (SQLite) or `drizzle-mysql` (MySQL). */
+  name = 'drizzle',
+): string {
   let dir = start;
   for (;;) {
-    const candidate = join(dir, 'drizzle');
+    const candidate = join(dir, name);
     if (existsSync(join(candidate, 'meta', '_journal.json'))) return candidate;
     const parent = dirname(dir);
     if (parent === dir)
-      throw new Error(`migrations folder (drizzle/meta/_journal.json) not found above ${start}`);
+      throw new Error(`migrations folder (${name}/meta/_journal.json) not found above ${start}`);
     dir = parent;
   }
 }

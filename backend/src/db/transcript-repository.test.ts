@@ -1,58 +1,230 @@
+/**
+ * Every storage test runs against both dialects: the embedded SQLite file and a real MySQL (the run's
+ * MariaDB, see `test/support/global-services.ts`), each on a fresh database.
+ */
 import type { TranscriptRecord } from '@realtime-voice/shared/voice';
+import mysql from 'mysql2/promise';
 import { afterEach, describe, expect, it } from 'vitest';
+import { mysqlUnavailable, type TestMysqlDatabase, testMysqlDatabase } from '../../test/support/services';
 import { type DatabaseHandle, findMigrationsFolder, openDatabase } from './client';
-import { createSqliteTranscriptRepository } from './transcript-repository';
+import { DatabaseError, type MysqlDatabaseHandle, openMysqlDatabase } from './client-mysql';
+import { createSqliteTranscriptRepository, type TranscriptRepository } from './transcript-repository';
+import { createMysqlTranscriptRepository } from './transcript-repository-mysql';
 
-let handle: DatabaseHandle | undefined;
-afterEach(() => handle?.close());
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
 
-function repository() {
-  handle = openDatabase({ path: ':memory:' });
+let sqliteHandle: DatabaseHandle | undefined;
+
+async function openSqlite(): Promise<TranscriptRepository> {
+  const handle = openDatabase({ path: ':memory:' });
+  sqliteHandle = handle;
+  cleanups.push(() => handle.close());
   return createSqliteTranscriptRepository(handle.db);
 }
 
+async function freshMysql(): Promise<TestMysqlDatabase> {
+  const database = testMysqlDatabase();
+  cleanups.push(() => database.drop());
+  return database;
+}
+
+async function openMysql(database?: TestMysqlDatabase): Promise<TranscriptRepository> {
+  const db = database ?? (await freshMysql());
+  const handle = await openMysqlDatabase({ settings: db.settings });
+  cleanups.push(() => handle.close());
+  return createMysqlTranscriptRepository(handle.db);
+}
+
 const at = (ms: number) => new Date(ms).toISOString();
-const record = (id: string, userId: string, createdAt: number): TranscriptRecord => ({
-  id,
-  userId,
-  sessionId: 's',
-  text: id,
-  language: 'en-US',
-  engine: 'e',
-  audioMs: 1000,
-  latencyMs: 10,
-  createdAt: at(createdAt),
-});
+const record = (id: string, userId: string, createdAt: number, extra: Partial<TranscriptRecord> = {}) =>
+  ({
+    id,
+    userId,
+    sessionId: 's',
+    text: id,
+    language: 'en-US',
+    engine: 'e',
+    audioMs: 1000,
+    latencyMs: 10,
+    createdAt: at(createdAt),
+    ...extra,
+  }) satisfies TranscriptRecord;
+
+const DAY = 86_400_000;
+const dialects = [
+  { name: 'SQLite', open: openSqlite, skip: undefined },
+  { name: 'MySQL (MariaDB)', open: () => openMysql(), skip: mysqlUnavailable },
+] as const;
 
 describe('SQLite transcript repository', () => {
-  it('migrates a fresh database with WAL-ready pragmas and the committed migrations', () => {
-    repository();
+  it('migrates a fresh database with WAL-ready pragmas and the committed migrations', async () => {
+    await openSqlite();
     expect(findMigrationsFolder()).toMatch(/backend\/drizzle$/);
-    expect(handle?.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
-    const indexes = handle?.sqlite.prepare("select name from sqlite_master where type = 'index'").all();
+    expect(findMigrationsFolder(undefined, 'drizzle-mysql')).toMatch(/backend\/drizzle-mysql$/);
+    expect(sqliteHandle?.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
+    const indexes = sqliteHandle?.sqlite.prepare("select name from sqlite_master where type = 'index'").all();
     expect(indexes).toContainEqual({ name: 'transcripts_user_created_idx' });
   });
-
-  it('round-trips records and pages with ties on createdAt', async () => {
-    const repo = repository();
-    for (const r of [
-      record('a', 'u', 1000),
-      record('b', 'u', 2000),
-      record('c', 'u', 2000),
-      record('z', 'v', 3000),
-    ]) {
-      await repo.insert(r);
-    }
-    const first = await repo.list('u', { limit: 2 });
-    expect(first.records.map((r) => r.id)).toEqual(['c', 'b']);
-    expect(first.next).toEqual({ createdAt: 2000, id: 'b' });
-    const second = await repo.list('u', { limit: 2, ...(first.next ? { before: first.next } : {}) });
-    expect(second.records.map((r) => r.id)).toEqual(['a']);
-    expect(second.next).toBeNull();
-    expect(await repo.get('u', 'a')).toEqual(record('a', 'u', 1000));
-    expect(await repo.get('v', 'a')).toBeUndefined();
-    expect(await repo.delete('v', 'a')).toBe(false);
-    expect(await repo.delete('u', 'a')).toBe(true);
-    await expect(repo.insert(record('b', 'u', 5))).rejects.toThrow(/UNIQUE/);
-  });
 });
+
+for (const dialect of dialects) {
+  const name = dialect.skip ? `${dialect.name} — skipped: ${dialect.skip}` : dialect.name;
+  describe.skipIf(dialect.skip !== undefined)(`transcript repository on ${name}`, () => {
+    it('round-trips records and pages with ties on createdAt', async () => {
+      const repo = await dialect.open();
+      for (const r of [
+        record('a', 'u', 1000),
+        record('b', 'u', 2000),
+        record('c', 'u', 2000),
+        record('z', 'v', 3000),
+      ]) {
+        await repo.insert(r);
+      }
+      const first = await repo.list('u', { limit: 2 });
+      expect(first.records.map((r) => r.id)).toEqual(['c', 'b']);
+      expect(first.next).toEqual({ createdAt: 2000, id: 'b' });
+      const second = await repo.list('u', { limit: 2, ...(first.next ? { before: first.next } : {}) });
+      expect(second.records.map((r) => r.id)).toEqual(['a']);
+      expect(second.next).toBeNull();
+      expect(await repo.get('u', 'a')).toEqual(record('a', 'u', 1000));
+      expect(await repo.get('v', 'a')).toBeUndefined();
+      expect(await repo.delete('v', 'a')).toBe(false);
+      expect(await repo.delete('u', 'a')).toBe(true);
+      expect(await repo.get('u', 'a')).toBeUndefined();
+      // drizzle wraps MySQL's error ("Failed query: …") and keeps the driver's as the cause.
+      const duplicate: unknown = await repo.insert(record('b', 'u', 5)).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(duplicate).toBeInstanceOf(Error);
+      expect(`${duplicate} ${(duplicate as Error).cause}`).toMatch(/UNIQUE|Duplicate entry/);
+      await repo.ping();
+    });
+
+    it('keeps user ids exact (case-sensitive) and any Unicode text', async () => {
+      const repo = await dialect.open();
+      await repo.insert(record('r1', 'oAbC-openid', 1000, { text: '打开灯 ✅ naïve' }));
+      await repo.insert(record('r2', 'oabc-openid', 2000));
+      expect((await repo.list('oAbC-openid', { limit: 10 })).records.map((r) => r.id)).toEqual(['r1']);
+      expect((await repo.list('oabc-openid', { limit: 10 })).records.map((r) => r.id)).toEqual(['r2']);
+      expect((await repo.get('oAbC-openid', 'r1'))?.text).toBe('打开灯 ✅ naïve');
+      expect(await repo.get('OABC-OPENID', 'r1')).toBeUndefined();
+    });
+
+    it('computes totals per user, per engine and per UTC day since a time', async () => {
+      const repo = await dialect.open();
+      const day0 = Date.UTC(2026, 0, 10);
+      await repo.insert(record('1', 'u', day0 + 1000, { engine: 'x', audioMs: 1000, latencyMs: 10 }));
+      await repo.insert(record('2', 'u', day0 + DAY - 1, { engine: 'y', audioMs: 3000, latencyMs: 21 }));
+      await repo.insert(record('3', 'u', day0 + DAY, { engine: 'y', audioMs: 500, latencyMs: 30 }));
+      await repo.insert(record('4', 'u', day0 - DAY, { engine: 'y', audioMs: 100, latencyMs: 40 }));
+      await repo.insert(record('5', 'other', day0, { engine: 'x', audioMs: 9999, latencyMs: 99 }));
+      const stats = await repo.stats('u', { since: day0 });
+      expect(stats).toEqual({
+        totals: { records: 4, audioMs: 4600, averageLatencyMs: 25 },
+        byEngine: [
+          { engine: 'y', records: 3, audioMs: 3600, averageLatencyMs: 30 },
+          { engine: 'x', records: 1, audioMs: 1000, averageLatencyMs: 10 },
+        ],
+        byDay: [
+          { day: '2026-01-11', records: 1, audioMs: 500, averageLatencyMs: 30 },
+          { day: '2026-01-10', records: 2, audioMs: 4000, averageLatencyMs: 16 },
+        ],
+      });
+      expect(await repo.stats('nobody', { since: 0 })).toEqual({
+        totals: { records: 0, audioMs: 0, averageLatencyMs: null },
+        byEngine: [],
+        byDay: [],
+      });
+    });
+  });
+}
+
+describe.skipIf(mysqlUnavailable !== undefined)(
+  `MySQL client${mysqlUnavailable ? ` — skipped: ${mysqlUnavailable}` : ''}`,
+  () => {
+    it('creates the database and migrates it once when several instances start at the same time', async () => {
+      const database = await freshMysql();
+      const handles = await Promise.all(
+        Array.from({ length: 4 }, () => openMysqlDatabase({ settings: database.settings })),
+      );
+      for (const handle of handles) cleanups.push(() => handle.close());
+      const [applied] = await handles[0]!.pool.query<mysql.RowDataPacket[]>(
+        'select count(*) as n from __drizzle_migrations',
+      );
+      expect(applied[0]?.n).toBe(1);
+      const [columns] = await handles[0]!.pool.query<mysql.RowDataPacket[]>(
+        "select collation_name from information_schema.columns where table_schema = database() and column_name = 'user_id'",
+      );
+      expect(columns[0]?.collation_name ?? columns[0]?.COLLATION_NAME).toBe('utf8mb4_bin');
+      // A restart migrates nothing and keeps the data.
+      const repo = createMysqlTranscriptRepository(handles[1]!.db);
+      await repo.insert(record('kept', 'u', 1));
+      await openMysql(database);
+      expect(await repo.get('u', 'kept')).toBeDefined();
+    });
+
+    it('refuses with a code and a message naming the server, never the password', async () => {
+      const database = await freshMysql();
+      const wrongPassword = openMysqlDatabase({
+        settings: { ...database.settings, password: 'hunter2-wrong' },
+      });
+      await expect(wrongPassword).rejects.toMatchObject({
+        code: 'DATABASE_UNAVAILABLE',
+        message: expect.stringMatching(
+          /cannot connect to MySQL root@127\.0\.0\.1:\d+\/rv_test_.*Access denied/,
+        ),
+      });
+      await expect(wrongPassword).rejects.not.toThrow(/hunter2/);
+
+      const closedPort = openMysqlDatabase({ settings: { ...database.settings, port: 1 } });
+      await expect(closedPort).rejects.toMatchObject({
+        code: 'DATABASE_UNAVAILABLE',
+        message: /ECONNREFUSED/,
+      });
+      await expect(closedPort).rejects.toBeInstanceOf(DatabaseError);
+    });
+
+    it('says when the database is missing and the user may not create it', async () => {
+      const database = await freshMysql();
+      const admin = await adminConnection(database);
+      const user = `rv_limited_${database.settings.database.slice(-6)}`;
+      await admin.query('CREATE USER ?@? IDENTIFIED BY ?', [user, '%', 'limited-pass']);
+      cleanups.push(async () => {
+        await admin.query('DROP USER ?@?', [user, '%']);
+        await admin.end();
+      });
+      await expect(
+        openMysqlDatabase({ settings: { ...database.settings, user, password: 'limited-pass' } }),
+      ).rejects.toMatchObject({
+        code: 'DATABASE_MISSING',
+        message: /does not exist and could not be created/,
+      });
+    });
+
+    it('gives up with MIGRATION_LOCK_TIMEOUT when another instance holds the migration lock', async () => {
+      const database = await freshMysql();
+      const holder = await adminConnection(database);
+      cleanups.push(() => holder.end());
+      await holder.query("SELECT GET_LOCK('realtime_voice.migrate', 5)");
+      let handle: MysqlDatabaseHandle | undefined;
+      await expect(
+        openMysqlDatabase({ settings: database.settings, migrationLockTimeoutSeconds: 1 }).then((h) => {
+          handle = h;
+        }),
+      ).rejects.toMatchObject({ code: 'MIGRATION_LOCK_TIMEOUT' });
+      await handle?.close();
+      // Released (or the holder gone): the next start migrates.
+      await holder.query("SELECT RELEASE_LOCK('realtime_voice.migrate')");
+      await openMysql(database);
+    });
+  },
+);
+
+function adminConnection(database: TestMysqlDatabase): Promise<mysql.Connection> {
+  const { host, port, user, password } = database.settings;
+  return mysql.createConnection({ host, port, user, password });
+}

@@ -8,7 +8,10 @@
  *   until then is stored and announced, and the next `stop` still returns it;
  * - every finished utterance is stored before it is announced (`result` to the connection, then the
  *   `announce` callback, which the server turns into `history:new` for all of the user's connections);
- * - a vanished connection's session is flushed (its utterances stored) and released.
+ * - a vanished connection's session is flushed (its utterances stored) and released;
+ * - on server shutdown (`closeAll(notice)`) no session starts any more (`start` fails with the notice's
+ *   code), every live session is flushed and stored, and its client then gets the notice as a
+ *   `session-error` so it knows why the session ended before its transport is closed.
  */
 import { randomUUID } from 'node:crypto';
 import type {
@@ -50,16 +53,23 @@ export interface VoiceConnection {
   start(options: StartOptions): Promise<StartAck>;
   audio(chunk: Uint8Array): void;
   stop(): Promise<StopAck>;
-  /** The client went away: finish (store) and release its session. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * The client went away, or the server is shutting down: finish (store) and release its session. With a
+   * `notice`, a client whose session was cut gets it as a `session-error` once its results went out.
+   * Idempotent.
+   */
+  close(notice?: VoiceError): Promise<void>;
 }
 
 export interface VoiceSessions {
   connect(userId: string): (sink: VoiceSink) => VoiceConnection;
   /** Sessions currently starting or running. */
   readonly activeCount: number;
-  /** Finish every session (server shutdown). */
-  closeAll(): Promise<void>;
+  /**
+   * Server shutdown: refuse new sessions from now on (with `notice`), finish (store) every live one, and
+   * tell each client whose session was cut.
+   */
+  closeAll(notice?: VoiceError): Promise<void>;
 }
 
 type EndReason = 'stop' | 'limit' | 'failure' | 'disconnect';
@@ -88,6 +98,8 @@ interface Session {
 export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSessions {
   const connections = new Set<VoiceConnection>();
   let active = 0;
+  /** Set by `closeAll`: why new sessions are refused. */
+  let shutdown: VoiceError | undefined;
 
   const connect =
     (userId: string) =>
@@ -141,6 +153,7 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
 
       const connection: VoiceConnection = {
         async start(startOptions) {
+          if (shutdown) return failure(shutdown.code, shutdown.message);
           if (closed) return failure('CLOSED', 'the connection is closing');
           if (current) {
             return failure('SESSION_ACTIVE', `a session is already active (${current.id}): stop it first`);
@@ -173,6 +186,9 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
             userId,
             sessionId: session.id,
             repository: options.repository,
+            // mp3 (issue 7): decoded before the engine; the byte budget also bounds the decoded audio.
+            ...(startOptions.format === undefined ? {} : { format: startOptions.format }),
+            maxPcmBytes: options.limits.maxBytes,
             hooks: {
               onPartial: (text) => sink.partial({ sessionId: session.id, text }),
               onStored: (record) => {
@@ -187,6 +203,15 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
                   message: `session ended: ${error.message}`,
                 });
                 void endSession(session, 'failure');
+              },
+              // mp3 (issue 7): too much decoded audio ends the session like the byte limit on PCM.
+              onLimit: (error) => {
+                sink.sessionError({
+                  sessionId: session.id,
+                  code: error.code,
+                  message: `session ended: ${error.message}`,
+                });
+                void endSession(session, 'limit');
               },
             },
           }).catch((error: unknown) => {
@@ -255,14 +280,17 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
           return { ok: true, records };
         },
 
-        async close() {
+        async close(notice) {
           if (closed) return;
           closed = true;
           connections.delete(connection);
           const pending = [current, ended].filter((s): s is Session => s !== undefined);
+          const cut = current;
           current = undefined;
           ended = undefined;
           await Promise.all(pending.map((session) => endSession(session, 'disconnect')));
+          // After the flush: its results reached the client first, then why the session ended.
+          if (notice && cut) sink.sessionError({ sessionId: cut.id, ...notice });
         },
       };
       connections.add(connection);
@@ -274,8 +302,9 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
     get activeCount() {
       return active;
     },
-    async closeAll() {
-      await Promise.all([...connections].map((connection) => connection.close()));
+    async closeAll(notice) {
+      shutdown ??= notice ?? { code: 'SERVER_CLOSING', message: 'the server is shutting down' };
+      await Promise.all([...connections].map((connection) => connection.close(notice)));
     },
   };
 }

@@ -1,0 +1,113 @@
+/**
+ * @module transcript-repository-mysql — the MySQL implementation of `TranscriptRepository` (drizzle +
+ * mysql2), for the database that several instances share. Same behaviour as the SQLite one, checked by the
+ * same tests: newest-first pages with an `(createdAt, id)` cursor, per-user access, totals per engine and
+ * per UTC day.
+ */
+import type { TranscriptRecord } from '@realtime-voice/shared/voice';
+import { and, desc, eq, gte, lt, or, sql } from 'drizzle-orm';
+import type { MysqlAppDatabase } from './client-mysql';
+import { type MysqlTranscriptRow, transcripts } from './schema-mysql';
+import type { TranscriptRepository, UsageTotals } from './transcript-repository';
+
+/**
+ * @example
+ * const repository = createMysqlTranscriptRepository((await openMysqlDatabase({ settings })).db);
+ */
+export function createMysqlTranscriptRepository(db: MysqlAppDatabase): TranscriptRepository {
+  // mysql2 returns SUM and AVG as DECIMAL strings: map them to numbers.
+  const totalsColumns = {
+    records: sql<number>`count(*)`.mapWith(Number),
+    audioMs: sql<number>`coalesce(sum(${transcripts.audioMs}), 0)`.mapWith(Number),
+    averageLatencyMs: sql<number | null>`avg(${transcripts.latencyMs})`,
+  };
+  const roundTotals = <T extends UsageTotals>(row: T): T => ({
+    ...row,
+    averageLatencyMs: row.averageLatencyMs === null ? null : Math.round(Number(row.averageLatencyMs)),
+  });
+
+  return {
+    async insert(record) {
+      await db.insert(transcripts).values({ ...record, createdAt: Date.parse(record.createdAt) });
+    },
+
+    async list(userId, { limit, before }) {
+      const older = before
+        ? or(
+            lt(transcripts.createdAt, before.createdAt),
+            and(eq(transcripts.createdAt, before.createdAt), lt(transcripts.id, before.id)),
+          )
+        : undefined;
+      const rows = await db
+        .select()
+        .from(transcripts)
+        .where(and(eq(transcripts.userId, userId), older))
+        .orderBy(desc(transcripts.createdAt), desc(transcripts.id))
+        .limit(limit + 1);
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        records: page.map(toRecord),
+        next: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null,
+      };
+    },
+
+    async get(userId, id) {
+      const [row] = await db
+        .select()
+        .from(transcripts)
+        .where(and(eq(transcripts.userId, userId), eq(transcripts.id, id)))
+        .limit(1);
+      return row ? toRecord(row) : undefined;
+    },
+
+    async delete(userId, id) {
+      const [result] = await db
+        .delete(transcripts)
+        .where(and(eq(transcripts.userId, userId), eq(transcripts.id, id)));
+      return result.affectedRows > 0;
+    },
+
+    async stats(userId, { since }) {
+      const mine = eq(transcripts.userId, userId);
+      const [totals] = await db.select(totalsColumns).from(transcripts).where(mine);
+      const byEngine = await db
+        .select({ engine: transcripts.engine, ...totalsColumns })
+        .from(transcripts)
+        .where(mine)
+        .groupBy(transcripts.engine)
+        .orderBy(desc(sql`count(*)`), transcripts.engine);
+      // Date arithmetic from the epoch, not FROM_UNIXTIME: the latter uses the session's time zone.
+      const day = sql<string>`date_format(date_add('1970-01-01', interval floor(${transcripts.createdAt} / 1000) second), '%Y-%m-%d')`;
+      const byDay = await db
+        .select({ day, ...totalsColumns })
+        .from(transcripts)
+        .where(and(mine, gte(transcripts.createdAt, since)))
+        .groupBy(day)
+        .orderBy(desc(day));
+      return {
+        totals: roundTotals(totals ?? { records: 0, audioMs: 0, averageLatencyMs: null }),
+        byEngine: byEngine.map(roundTotals),
+        byDay: byDay.map(roundTotals),
+      };
+    },
+
+    async ping() {
+      await db.execute(sql`select 1`);
+    },
+  };
+}
+
+function toRecord(row: MysqlTranscriptRow): TranscriptRecord {
+  return {
+    id: row.id,
+    userId: row.userId,
+    sessionId: row.sessionId,
+    text: row.text,
+    language: row.language,
+    engine: row.engine,
+    audioMs: row.audioMs,
+    latencyMs: row.latencyMs,
+    createdAt: new Date(row.createdAt).toISOString(),
+  };
+}
