@@ -10,6 +10,7 @@
  * recording stopped cleanly when the app is hidden, the permission refusal prompt.
  */
 import { join } from 'node:path';
+import type { HistoryPage, TranscriptRecord } from '@realtime-voice/shared/voice';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../backend/src/server';
 import { startTestServer } from '../../backend/test/support/server';
@@ -70,9 +71,9 @@ const partialShown = () => {
   );
 };
 
-async function historyFromServer(): Promise<Array<{ id: string; text: string }>> {
+async function historyFromServer(): Promise<readonly TranscriptRecord[]> {
   const res = await fetch(`${server.url}/api/history?limit=10`, { headers: { 'x-wx-openid': OPENID } });
-  return ((await res.json()) as { records: Array<{ id: string; text: string }> }).records;
+  return ((await res.json()) as HistoryPage).records;
 }
 
 describe('compiled mp-weixin page on Cloud Hosting', { timeout: 30_000 }, () => {
