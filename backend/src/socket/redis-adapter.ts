@@ -2,7 +2,7 @@
  * @module redis-adapter — shares Socket.IO events across instances through Redis (`REDIS_URL`), with
  * `@socket.io/redis-streams-adapter` on the node-redis client.
  *
- * Why the Streams adapter and not the classic pub/sub `@socket.io/redis-adapter` (decision 0014): the
+ * Why the Streams adapter and not the classic pub/sub `@socket.io/redis-adapter` (decision 0030): the
  * server uses Socket.IO's connection state recovery, which the classic adapter does not support at all;
  * the Streams adapter keeps recovery sessions in Redis, so a client whose instance went away (scale-in,
  * deploy) resumes on another instance with `recovered = true` and gets what it missed in between. A
