@@ -303,21 +303,27 @@ describe('our bundle in a bare mini-program context', () => {
   });
 
   /*
-   * Size. The issue's target is ≤ 50% of socket.io-client's `{ io, Manager, Socket }` min+gz; we are at
-   * ~63% for what a Cloud Hosting mini-program ships and ~72% for the whole index (docs/decisions/0013).
-   * Until the target is met these are ratchets at today's sizes: they fail on any regression, and get
-   * tightened with every size win. They are not the target and must not be loosened to pass.
+   * Size. The issue's target is ≤ 50% of socket.io-client's `{ io, Manager, Socket }` min+gz. What an
+   * H5 / Node app ships (`webSocketTransport`) meets it, and that is asserted as the budget. What a Cloud
+   * Hosting mini-program ships (56.5%) and the whole index (66.9%) do not yet (docs/decisions/0013): they
+   * are ratchets at today's sizes (esbuild is pinned, so the build is deterministic), which fail on any
+   * regression and get tightened with every size win. They are not the target and must not be loosened.
    */
-  const SIZE_RATCHETS = [
+  const SIZE_LIMITS = [
+    {
+      what: '{ io, Manager, Socket, webSocketTransport }',
+      exports: ['io', 'Manager', 'Socket', 'webSocketTransport'],
+      max: 0.5,
+    },
     {
       what: '{ io, Manager, Socket, connectContainerTransport }',
       exports: ['io', 'Manager', 'Socket', 'connectContainerTransport'],
-      max: 0.64,
+      max: 0.565,
     },
-    { what: 'the whole public index', exports: undefined, max: 0.72 },
+    { what: 'the whole public index', exports: undefined, max: 0.67 },
   ] as const;
-  for (const { what, exports, max } of SIZE_RATCHETS) {
-    it(`${what} stays within ${max * 100}% of socket.io-client { io, Manager, Socket } min+gz (target 50%)`, async () => {
+  for (const { what, exports, max } of SIZE_LIMITS) {
+    it(`${what} stays within ${(max * 100).toFixed(1)}% of socket.io-client { io, Manager, Socket } min+gz (target 50%)`, async () => {
       const [ours, peer] = await Promise.all([
         exports ? bundleClient('ours', 'esm', { exports }) : getBundle('ours', 'esm'),
         getBundle('socket.io-client', 'esm'),

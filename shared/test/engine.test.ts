@@ -142,12 +142,16 @@ describe('engine', () => {
   });
 
   it('reports TRANSPORT_UNAVAILABLE when there is no WebSocket constructor or no URL', async () => {
-    // Node 20 has no global WebSocket; hide one if a newer runtime has it, so the default must fail.
+    // Node 20 has no global WebSocket; hide one if a newer runtime has it, so webSocketTransport() must fail.
     const g = globalThis as { WebSocket?: unknown };
     const saved = g.WebSocket;
     g.WebSocket = undefined;
     try {
-      const socket = io('http://127.0.0.1:9/', { forceNew: true, reconnection: false });
+      const socket = io('http://127.0.0.1:9/', {
+        transport: webSocketTransport(),
+        forceNew: true,
+        reconnection: false,
+      });
       managers.push(socket.io);
       const [error] = await once<[ClientError]>(socket, 'connect_error');
       expect(error.code).toBe('TRANSPORT_UNAVAILABLE');
@@ -164,6 +168,26 @@ describe('engine', () => {
     managers.push(bare.io);
     const [error] = await once<[ClientError]>(bare, 'connect_error');
     expect(asClientError(error).code).toBe('TRANSPORT_UNAVAILABLE');
+  });
+
+  it('throws TRANSPORT_UNAVAILABLE when no transport is given (there is no default)', () => {
+    for (const create of [
+      // @ts-expect-error `transport` is required
+      () => io('http://127.0.0.1:9/', { forceNew: true }),
+      // @ts-expect-error `transport` is required
+      () => io({ forceNew: true, transport: undefined }),
+      // A JavaScript caller may pass no options at all.
+      () => (io as unknown as (uri: string) => unknown)('http://127.0.0.1:9/x'),
+    ]) {
+      let thrown: unknown;
+      try {
+        create();
+      } catch (error) {
+        thrown = error;
+      }
+      expect(asClientError(thrown).code).toBe('TRANSPORT_UNAVAILABLE');
+      expect(asClientError(thrown).message).toMatch(/transport/);
+    }
   });
 
   it('reports a refused connection as TRANSPORT_ERROR with reconnect_error on each attempt', async () => {

@@ -29,22 +29,20 @@ export interface BackoffOptions {
 export class Backoff {
   /** Number of delays handed out since the last reset. */
   attempts = 0;
-  private readonly _opts: Required<BackoffOptions>;
+  private readonly _opts: BackoffOptions;
 
   constructor(opts: BackoffOptions) {
-    this._opts = Object.assign({ factor: 2, random: Math.random }, opts, {
-      jitter: Math.min(Math.max(opts.jitter, 0), 1),
-      min: Math.max(opts.min, 0),
-    });
+    this._opts = opts;
   }
 
   /** The next delay in ms. */
   duration(): number {
-    const { min, max, factor, jitter, random } = this._opts;
-    // Cap the exponent's effect early so huge attempt counts never reach Infinity/NaN.
-    let ms = Math.min(min * factor ** Math.min(this.attempts, 64), max);
-    this.attempts++;
-    if (jitter > 0) ms += (random() * 2 - 1) * jitter * ms;
+    const { min, max, jitter, factor = 2, random = Math.random } = this._opts;
+    // Cap the exponent's effect early so huge attempt counts never reach Infinity/NaN. A negative min
+    // (or jitter outside 0..1) is clamped.
+    let ms = Math.min(Math.max(min, 0) * factor ** Math.min(this.attempts++, 64), max);
+    const spread = Math.min(jitter, 1);
+    if (spread > 0) ms += (random() * 2 - 1) * spread * ms;
     return Math.max(0, Math.floor(Math.min(ms, max)));
   }
 

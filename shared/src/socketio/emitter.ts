@@ -13,7 +13,7 @@ export type AnyListener = { bivarianceHack(...args: unknown[]): void }['bivarian
  *
  * @example
  * interface ServerToClient { partial: (text: string) => void }
- * const socket: Socket<ServerToClient> = io('/realtime-voice');
+ * const socket: Socket<ServerToClient> = io('/realtime-voice', { transport });
  */
 export type EventsMap<T> = { [K in keyof T]: (...args: never[]) => void };
 
@@ -35,13 +35,10 @@ export type ReservedOrUserEventNames<R, L> = EventNames<R> | EventNames<L>;
 export type ReservedOrUserListener<R, L, Ev extends string> =
   Ev extends EventNames<R> ? R[Ev] : Ev extends EventNames<L> ? L[Ev] : never;
 
-type Callable = (...args: unknown[]) => void;
-interface Entry {
-  /** What is called. */
-  readonly _call: Callable;
-  /** What `off` compares against (the user's function, also for `once` wrappers). */
-  readonly _fn: unknown;
-}
+import type { Logger } from './debug';
+
+/** A listener as stored: the user's function, or a `once` wrapper that knows the user's function. */
+type Callable = ((...args: unknown[]) => void) & { _fn?: unknown };
 
 /**
  * Typed event emitter. Subclasses emit reserved events with `_emitReserved` and user events with
@@ -52,7 +49,9 @@ interface Entry {
  * new Thing().on('ready', () => {});
  */
 export class Emitter<ListenEvents, _EmitEvents, ReservedEvents> {
-  private readonly _listeners = new Map<string, Entry[]>();
+  private readonly _listeners = new Map<string, Callable[]>();
+  /** Where reserved events are traced when the `debug` option is on: one trace point for the whole client. */
+  protected _log: Logger | undefined;
 
   /**
    * Adds a listener.
@@ -64,7 +63,9 @@ export class Emitter<ListenEvents, _EmitEvents, ReservedEvents> {
     ev: Ev,
     listener: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
   ): this {
-    this._addEntry(ev, { _call: listener as unknown as Callable, _fn: listener });
+    const list = this._listeners.get(ev);
+    if (list) list.push(listener as Callable);
+    else this._listeners.set(ev, [listener as Callable]);
     return this;
   }
 
@@ -78,16 +79,13 @@ export class Emitter<ListenEvents, _EmitEvents, ReservedEvents> {
     ev: Ev,
     listener: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
   ): this {
-    const target = listener as unknown as Callable;
-    const entry: Entry = {
-      _call: (...args: unknown[]) => {
-        this._removeEntry(ev, listener);
-        target.apply(this, args);
-      },
-      _fn: listener,
+    const wrapper: Callable = (...args) => {
+      this.off(ev, listener);
+      (listener as Callable).apply(this, args);
     };
-    this._addEntry(ev, entry);
-    return this;
+    // `off(ev, listener)` and `listeners(ev)` see the user's function, not the wrapper.
+    wrapper._fn = listener;
+    return this.on(ev, wrapper as ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>);
   }
 
   /**
@@ -100,9 +98,15 @@ export class Emitter<ListenEvents, _EmitEvents, ReservedEvents> {
     ev?: Ev,
     listener?: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
   ): this {
+    const list = this._listeners.get(ev as string);
     if (ev === undefined) this._listeners.clear();
-    else if (listener === undefined) this._listeners.delete(ev);
-    else this._removeEntry(ev, listener);
+    else if (listener === undefined || !list) this._listeners.delete(ev);
+    else {
+      const index = list.findIndex((l) => l === listener || l._fn === listener);
+      if (index !== -1) list.splice(index, 1);
+      // An event's list is removed as soon as it is empty (hasListeners relies on it).
+      if (!list.length) this._listeners.delete(ev);
+    }
     return this;
   }
 
@@ -129,7 +133,7 @@ export class Emitter<ListenEvents, _EmitEvents, ReservedEvents> {
     ev: Ev,
   ): Array<ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>> {
     return (this._listeners.get(ev) || []).map(
-      (e) => e._fn as ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
+      (l) => (l._fn || l) as ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
     );
   }
 
@@ -140,7 +144,6 @@ export class Emitter<ListenEvents, _EmitEvents, ReservedEvents> {
    * if (!socket.hasListeners('connect_error')) warn();
    */
   hasListeners(ev: ReservedOrUserEventNames<ReservedEvents, ListenEvents>): boolean {
-    // An event's list is removed as soon as it is empty.
     return this._listeners.has(ev);
   }
 
@@ -149,28 +152,13 @@ export class Emitter<ListenEvents, _EmitEvents, ReservedEvents> {
     ev: Ev,
     ...args: EventParams<ReservedEvents, Ev>
   ): void {
+    if (this._log) this._log.debug(ev, ...args);
     this._emitUntyped(ev, args);
   }
 
   /** Calls the listeners of `ev` with `args`; a copy of the list, so listeners may remove themselves. */
   protected _emitUntyped(ev: string, args: readonly unknown[]): void {
-    const list = this._listeners.get(ev);
-    if (list === undefined) return;
-    for (const entry of list.slice()) entry._call.apply(this, args as unknown[]);
-  }
-
-  private _addEntry(ev: string, entry: Entry): void {
-    const list = this._listeners.get(ev);
-    if (list === undefined) this._listeners.set(ev, [entry]);
-    else list.push(entry);
-  }
-
-  private _removeEntry(ev: string, fn: unknown): void {
-    const list = this._listeners.get(ev);
-    if (list === undefined) return;
-    const index = list.findIndex((e) => e._fn === fn);
-    if (index !== -1) list.splice(index, 1);
-    if (list.length === 0) this._listeners.delete(ev);
+    for (const listener of (this._listeners.get(ev) || []).slice()) listener.apply(this, args as unknown[]);
   }
 }
 

@@ -74,14 +74,21 @@ export function encodeEnginePacket(packet: EnginePacket): string | ArrayBuffer {
  */
 export function decodeEnginePacket(frame: unknown): EnginePacket | ClientError {
   if (isArrayBuffer(frame)) return { type: 'message', data: frame };
-  if (typeof frame !== 'string' || frame.length === 0) {
-    return new ClientError('PARSE_ERROR', 'Bad Engine.IO frame');
-  }
-  const type = ENGINE_PACKET_TYPES[frame.charCodeAt(0) - 48];
-  if (type === undefined) {
-    return new ClientError('PARSE_ERROR', `Bad Engine.IO type ${frame.charAt(0)}`);
-  }
-  return frame.length > 1 ? { type, data: frame.slice(1) } : { type };
+  // Not a string, or empty: charCodeAt is NaN (or absent), so no type is found.
+  const type = typeof frame === 'string' ? ENGINE_PACKET_TYPES[frame.charCodeAt(0) - 48] : undefined;
+  if (type === undefined) return badPacket(frame, 'Engine.IO');
+  return (frame as string).length > 1 ? { type, data: (frame as string).slice(1) } : { type };
+}
+
+/**
+ * The PARSE_ERROR of a frame that is not a valid packet: one text for every malformed frame (the frame
+ * itself is in `data`).
+ *
+ * @example
+ * badPacket('9', 'Engine.IO'); // ClientError { code: 'PARSE_ERROR', message: 'Bad Engine.IO packet' }
+ */
+export function badPacket(frame: unknown, protocol: 'Engine.IO' | 'Socket.IO'): ClientError {
+  return new ClientError('PARSE_ERROR', `Bad ${protocol} packet`, frame);
 }
 
 /**
@@ -100,19 +107,16 @@ export function parseHandshake(data: string | ArrayBuffer | undefined): Handshak
       isNonNegativeFinite(v.pingTimeout) &&
       (v.maxPayload === undefined || isNonNegativeFinite(v.maxPayload))
     ) {
-      return {
-        sid: v.sid,
-        pingInterval: v.pingInterval,
-        pingTimeout: v.pingTimeout,
-        // 0 means "no limit" here, as in engine.io-client.
+      // The parsed object itself (fresh, ours), normalised: 0 means "no limit", as in engine.io-client.
+      return Object.assign(v, {
         maxPayload: v.maxPayload || 0,
         upgrades: Array.isArray(v.upgrades) ? v.upgrades.filter((u: unknown) => typeof u === 'string') : [],
-      };
+      });
     }
   } catch {
     // Not a handshake: reported below.
   }
-  return new ClientError('PARSE_ERROR', 'Bad Engine.IO handshake', data);
+  return badPacket(data, 'Engine.IO');
 }
 
 function isNonNegativeFinite(value: unknown): value is number {

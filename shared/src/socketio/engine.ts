@@ -4,8 +4,8 @@
  * Owns the handshake, answers pings, runs the heartbeat watchdog and refuses frames over the server's
  * `maxPayload` (the server would otherwise close the socket with 1009: a "mystery disconnect"). It never reconnects: the Manager creates a new Engine for that.
  */
-import type { Logger } from './debug';
 import {
+  badPacket,
   decodeEnginePacket,
   encodeEnginePacket,
   frameByteLength,
@@ -42,14 +42,13 @@ type Frames = Array<string | ArrayBuffer>;
 type Timer = ReturnType<typeof setTimeout>;
 
 /** The error of a packet that never went out because its connection is gone. */
-export const notSent = (): ClientError =>
-  new ClientError('TRANSPORT_CLOSED', 'Not connected; packet not sent');
+export const notSent = (): ClientError => new ClientError('TRANSPORT_CLOSED', 'Not connected');
 
 /**
  * One Engine.IO connection. After `close()` it calls none of its handlers: its owner has moved on.
  *
  * @example
- * const engine = new Engine({ open, data, ping, close }, log);
+ * const engine = new Engine({ open, data, ping, close });
  * engine.open(webSocketTransport(WebSocket), request);
  */
 export class Engine {
@@ -62,10 +61,7 @@ export class Engine {
   private _pingDeadline = 0;
   private _error: ClientError | undefined;
 
-  constructor(
-    private readonly _on: EngineHandlers,
-    private readonly _log: Logger,
-  ) {}
+  constructor(private readonly _on: EngineHandlers) {}
 
   /** Opens the transport connection; call once. */
   open(transport: Transport, request: TransportRequest): void {
@@ -77,17 +73,12 @@ export class Engine {
         onError: (error) => {
           this._error = error;
         },
+        // Close code 1009 (a frame over the server's maxPayload) is explained in docs/client.md.
         onClose: (details) =>
           this._finish(
             this._error ? 'transport error' : 'transport close',
             this._error ||
-              new ClientError(
-                'TRANSPORT_CLOSED',
-                details.code === 1009
-                  ? 'Server closed: message over its maxPayload (1009)'
-                  : `Connection closed (${details.code} ${details.reason})`,
-                details,
-              ),
+              new ClientError('TRANSPORT_CLOSED', `Closed (${details.code} ${details.reason})`, details),
           ),
       });
     } catch (e) {
@@ -111,9 +102,19 @@ export class Engine {
     this._finish('forced close');
   }
 
-  /** Whether the heartbeat deadline has passed (a suspended app may not have run its timers). */
-  hasPingExpired(): boolean {
+  /** @internal Whether the heartbeat deadline has passed (a suspended app may not have run its timers). */
+  _pingExpired(): boolean {
     return this.readyState === 'open' && Date.now() > this._pingDeadline;
+  }
+
+  /**
+   * @internal Closes with PING_TIMEOUT when the heartbeat deadline has passed (or `now`, from the
+   * watchdog timer); returns whether it did.
+   */
+  _expire(now?: boolean): boolean {
+    const expired = now || this._pingExpired();
+    if (expired) this._finish('ping timeout', new ClientError('PING_TIMEOUT', 'No ping in time'));
+    return expired;
   }
 
   private _write(frames: Frames, onReject?: RejectCallback): void {
@@ -122,13 +123,14 @@ export class Engine {
       // Text frames carry the 1-byte Engine.IO type prefix on the wire.
       const size = frameByteLength(frame) + (typeof frame === 'string' ? 1 : 0);
       if (max && size > max) {
-        const error = new ClientError(
-          'PAYLOAD_TOO_LARGE',
-          `Frame of ${size} B > server maxPayload ${max} B: split it`,
-          { size, maxPayload: max },
-        );
-        this._log.warn(error.message);
-        if (onReject) onReject(error);
+        if (onReject) {
+          onReject(
+            new ClientError('PAYLOAD_TOO_LARGE', `Frame of ${size} B > maxPayload ${max} B`, {
+              size,
+              maxPayload: max,
+            }),
+          );
+        }
         return;
       }
     }
@@ -155,7 +157,7 @@ export class Engine {
     const { type, data } = packet;
     // The handshake comes first and only once.
     if ((type === 'open') !== (this.readyState === 'opening')) {
-      this._finish('parse error', new ClientError('PARSE_ERROR', `Unexpected Engine.IO ${type}`, frame));
+      this._finish('parse error', badPacket(frame, 'Engine.IO'));
     } else if (type === 'open') this._onHandshake(parseHandshake(data));
     else if (type === 'ping') {
       this._resetPingTimer();
@@ -163,7 +165,7 @@ export class Engine {
       this._on.ping();
     } else if (type === 'message') this._on.data(data || '');
     else if (type === 'close') {
-      this._finish('transport close', new ClientError('TRANSPORT_CLOSED', 'Server closed the connection'));
+      this._finish('transport close', new ClientError('TRANSPORT_CLOSED', 'Closed by server'));
     }
     // pong, upgrade and noop carry nothing for a websocket-only client.
   }
@@ -184,10 +186,7 @@ export class Engine {
     const { pingInterval, pingTimeout } = this.handshake as Handshake;
     const delay = pingInterval + pingTimeout;
     this._pingDeadline = Date.now() + delay;
-    this._pingTimer = setTimeout(
-      () => this._finish('ping timeout', new ClientError('PING_TIMEOUT', `No ping in ${delay} ms`)),
-      delay,
-    );
+    this._pingTimer = setTimeout(() => this._expire(true), delay);
   }
 
   /** Tears down once: timer, transport; then tells the owner, unless it asked for it. */
@@ -195,7 +194,6 @@ export class Engine {
     if (this.readyState === 'closed') return;
     this.readyState = 'closed';
     clearTimeout(this._pingTimer);
-    this._log.debug('close', reason);
     try {
       (this._conn as TransportConnection).close();
     } catch {

@@ -5,8 +5,8 @@
  * platform API as an argument (`wx.cloud`, `wx.connectSocket`, `WebSocket`).
  */
 import type { DefaultEventsMap, EventsMap } from './emitter';
-import { Manager, type ManagerOptions } from './manager';
-import type { Socket, SocketOptions } from './socket';
+import { Manager, type ManagerInit } from './manager';
+import type { Socket } from './socket';
 import { parseUri } from './url';
 
 export { Backoff } from './backoff';
@@ -14,7 +14,13 @@ export type { DebugOption } from './debug';
 export type { AnyListener, DefaultEventsMap, EventNames, EventParams, EventsMap } from './emitter';
 export type { Handshake } from './engine-io-parser';
 export { ClientError, type ClientErrorCode } from './errors';
-export { type CloseReason, Manager, type ManagerOptions, type ManagerReservedEvents } from './manager';
+export {
+  type CloseReason,
+  Manager,
+  type ManagerInit,
+  type ManagerOptions,
+  type ManagerReservedEvents,
+} from './manager';
 export {
   type AckResult,
   type AuthOption,
@@ -51,7 +57,7 @@ export { type WebSocketConstructor, type WebSocketLike, webSocketTransport } fro
 export type { QueryValues } from './url';
 
 /** Options `io()` takes: the Manager's, the Socket's, and `forceNew` / `multiplex`. */
-export type IoOptions = Partial<ManagerOptions & SocketOptions> & {
+export type IoOptions = ManagerInit & {
   /** Always create a new Manager (connection). Default false. */
   forceNew?: boolean;
   /** Share a Manager per server. Default true; false behaves as `forceNew`. */
@@ -66,8 +72,16 @@ const cache = new Map<string, Manager>();
  *
  * @example
  * const socket = io('/realtime-voice', { transport: connectContainerTransport({ cloud: wx.cloud, service: 'api' }) });
- * const other = io('https://example.com/chat', { transport: webSocketTransport() });
+ * const other = io('https://example.com/chat', { transport: webSocketTransport(WebSocket) });
  */
+export function io<
+  ListenEvents extends EventsMap<ListenEvents> = DefaultEventsMap,
+  EmitEvents extends EventsMap<EmitEvents> = DefaultEventsMap,
+>(opts: IoOptions): Socket<ListenEvents, EmitEvents>;
+export function io<
+  ListenEvents extends EventsMap<ListenEvents> = DefaultEventsMap,
+  EmitEvents extends EventsMap<EmitEvents> = DefaultEventsMap,
+>(uri: string | undefined, opts: IoOptions): Socket<ListenEvents, EmitEvents>;
 export function io<
   ListenEvents extends EventsMap<ListenEvents> = DefaultEventsMap,
   EmitEvents extends EventsMap<EmitEvents> = DefaultEventsMap,
@@ -76,15 +90,13 @@ export function io<
     opts = uri;
     uri = undefined;
   }
-  const options = opts || {};
+  const options = opts || ({} as IoOptions);
   const parsed = parseUri(uri, options.path);
   if (parsed instanceof Error) throw parsed;
   const cached = cache.get(parsed.id);
   // A namespace that already has a socket on the shared Manager gets a connection of its own.
   const newConnection =
-    options.forceNew === true ||
-    options.multiplex === false ||
-    (cached ? cached.hasSocket(parsed.nsp) : false);
+    options.forceNew || options.multiplex === false || (cached ? cached.hasSocket(parsed.nsp) : false);
   const manager = cached && !newConnection ? cached : new Manager(uri, options);
   if (!(cached || newConnection)) cache.set(parsed.id, manager);
   // Query of a URL given to io() joins the Manager's query (socket.io-client does the same).

@@ -6,7 +6,7 @@
  * connection first, because WeChat allows only 5 SocketTasks per mini-program.
  */
 import { Backoff } from './backoff';
-import { createLogger, type DebugOption, type Logger } from './debug';
+import { createLogger, type DebugOption } from './debug';
 import { type DefaultEventsMap, Emitter, type EventsMap } from './emitter';
 import { Engine, type EngineCloseReason, notSent, type RejectCallback } from './engine';
 import { ClientError } from './errors';
@@ -14,12 +14,14 @@ import { assignDefined } from './options';
 import { Socket, type SocketOptions } from './socket';
 import { Decoder, encodePacket, type Packet } from './socket-io-parser';
 import type { LifecycleSource, Transport } from './transports/transport';
-import { webSocketTransport } from './transports/websocket';
 import { buildRequestPath, type ParsedUri, parseUri, type QueryValues } from './url';
 
 /** Options of a Manager (and of `io()`). Same names and defaults as socket.io-client 4.8 where shared. */
 export interface ManagerOptions {
-  /** How to open the WebSocket. Default: `webSocketTransport()` (the global `WebSocket`). */
+  /**
+   * How to open the WebSocket: `connectContainerTransport(...)`, `connectSocketTransport(...)` or
+   * `webSocketTransport(...)`. Required: no default, so an app ships only the transport it uses.
+   */
   transport: Transport;
   /** Engine.IO path on the server. Default `/socket.io/`. */
   path: string;
@@ -46,6 +48,9 @@ export interface ManagerOptions {
   /** App lifecycle events (foreground, network) so reconnection happens at once. */
   lifecycle: LifecycleSource | undefined;
 }
+
+/** What `new Manager()` takes: any options, `transport` required. */
+export type ManagerInit = Partial<ManagerOptions & SocketOptions> & Pick<ManagerOptions, 'transport'>;
 
 /** Why a connection closed (socket.io-client's reasons, plus `parse error` for malformed frames). */
 export type CloseReason = EngineCloseReason;
@@ -84,7 +89,7 @@ const DEFAULTS: Omit<ManagerOptions, 'transport' | 'lifecycle'> = {
   path: '/socket.io/',
   query: {},
   reconnection: true,
-  reconnectionAttempts: Number.POSITIVE_INFINITY,
+  reconnectionAttempts: Infinity,
   reconnectionDelay: 1000,
   reconnectionDelayMax: 5000,
   randomizationFactor: 0.5,
@@ -110,7 +115,6 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
   private readonly _nsps = new Map<string, ManagedSocket>();
   private readonly _decoder = new Decoder();
   private readonly _backoff: Backoff;
-  private readonly _log: Logger;
   private _state: 'closed' | 'opening' | 'open' = 'closed';
   private _reconnecting = false;
   private _skipReconnect = false;
@@ -121,14 +125,17 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
   /** The app returned while an attempt was still opening: if that attempt fails, retry at once. */
   private _returnedWhileOpening = false;
 
-  constructor(uri?: string | Partial<ManagerOptions>, opts?: Partial<ManagerOptions & SocketOptions>) {
+  constructor(opts: ManagerInit);
+  constructor(uri: string | undefined, opts: ManagerInit);
+  constructor(uri?: string | ManagerInit, opts?: ManagerInit) {
     super();
     if (typeof uri === 'object') {
       opts = uri;
       uri = undefined;
     }
     this.opts = assignDefined(Object.assign({}, DEFAULTS) as ManagerOptions, opts);
-    this.opts.transport = this.opts.transport || webSocketTransport();
+    // Typed as required; a JavaScript caller may still forget it.
+    if (!this.opts.transport) throw new ClientError('TRANSPORT_UNAVAILABLE', 'Pass a transport option');
     const parsed = parseUri(uri, this.opts.path);
     if (parsed instanceof ClientError) throw parsed;
     this._uri = parsed;
@@ -163,7 +170,6 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
       // An explicit open() during the backoff wait replaces the scheduled attempt.
       this._stopReconnect();
     }
-    this._log.debug('open', this._uri.origin);
     this._subscribeLifecycle();
     // Never two live connections: drop whatever is left of the previous one before opening anew.
     this._cleanupEngine();
@@ -172,23 +178,20 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
     this._openCallback = callback;
     const path = buildRequestPath(this.opts.path, this._uri.query, this.opts.query);
     const origin = this._uri.origin;
-    const engine = new Engine(
-      {
-        open: () => this._attemptDone(),
-        data: (data) => this._onData(data),
-        ping: () => this._emitReserved('ping'),
-        close: (reason, error) => {
-          if (this._state === 'opening') this._attemptDone(error);
-          else this._onClose(reason, error);
-        },
+    const engine = new Engine({
+      open: () => this._attemptDone(),
+      data: (data) => this._onData(data),
+      ping: () => this._emitReserved('ping'),
+      close: (reason, error) => {
+        if (this._state === 'opening') this._attemptDone(error);
+        else this._onClose(reason, error);
       },
-      this._log.child('engine'),
-    );
+    });
     this.engine = engine;
     const timeout = this.opts.timeout;
     if (timeout !== false) {
       this._openTimer = setTimeout(
-        () => this._attemptDone(new ClientError('CONNECT_TIMEOUT', `Not open within ${timeout} ms`)),
+        () => this._attemptDone(new ClientError('CONNECT_TIMEOUT', `Not open in ${timeout} ms`)),
         timeout,
       );
     }
@@ -212,7 +215,7 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
     opts?: Partial<SocketOptions>,
   ): Socket<L, E> {
     let socket = this._nsps.get(nsp);
-    if (socket === undefined) {
+    if (!socket) {
       socket = new Socket<L, E>(this, nsp, opts);
       this._nsps.set(nsp, socket);
     } else if (this.opts.autoConnect && !socket.active) socket.connect();
@@ -259,7 +262,7 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
   /** @internal Whether the connection is open and its heartbeat alive (Socket asks before sending). */
   _isWritable(): boolean {
     // Open always has an engine: every path that drops the engine also leaves `open`.
-    return this._state === 'open' && !(this.engine as Engine).hasPingExpired();
+    return this._state === 'open' && !(this.engine as Engine)._pingExpired();
   }
 
   /** @internal A socket disconnected: close the connection when no namespace is active any more. */
@@ -268,8 +271,7 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
   }
 
   private _anyActive(): boolean {
-    for (const socket of this._nsps.values()) if (socket.active) return true;
-    return false;
+    return Array.from(this._nsps.values()).some((socket) => socket.active);
   }
 
   private _stopReconnect(): void {
@@ -287,7 +289,6 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
     const callback = this._openCallback;
     this._openCallback = undefined;
     if (error) {
-      this._log.debug('open failed', error.code);
       this._cleanupEngine();
       this._state = 'closed';
       this._emitReserved('error', error);
@@ -304,13 +305,11 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
     const result = this._decoder.add(data);
     if (result instanceof ClientError) {
       // Like socket.io-client: a malformed frame ends this connection; reconnection starts a clean one.
-      this._log.warn(result.message);
       this._onClose('parse error', result);
     } else if (result) this._emitReserved('packet', result);
   }
 
   private _onClose(reason: CloseReason, error: ClientError | undefined): void {
-    this._log.debug('close', reason);
     this._cleanupEngine();
     this._backoff.reset();
     this._state = 'closed';
@@ -338,7 +337,6 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
     this._returnedWhileOpening = false;
     if (now) this._backoff.reset();
     const delay = this._backoff.duration();
-    this._log.debug('reconnect in', now ? 0 : delay);
     this._reconnecting = true;
     this._reconnectTimer = setTimeout(() => this._attemptReconnect(), now ? 0 : delay);
   }
@@ -378,17 +376,14 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
    */
   private _onLifecycleReturn(): void {
     if (this._skipReconnect || !this.opts.reconnection) return;
-    if (this._state === 'open') {
-      if (!(this.engine as Engine).hasPingExpired()) return;
-      // Timers do not run while a mini-program is suspended: the watchdog may not have fired yet.
-      this._onClose('ping timeout', new ClientError('PING_TIMEOUT', 'Heartbeat expired while away'));
-    }
+    // Timers do not run while a mini-program is suspended: the watchdog may not have fired yet. An
+    // expired engine closes now (and this Manager with it, as for the watchdog's own timeout).
+    if (this._state === 'open' && !(this.engine as Engine)._expire()) return;
     if (this._state === 'opening') {
       this._returnedWhileOpening = true;
       return;
     }
     if (!(this._anyActive() || this._reconnecting)) return;
-    this._log.debug('lifecycle: reconnect now');
     clearTimeout(this._reconnectTimer);
     this._backoff.reset();
     // Count this as attempt 1 (the delay itself is skipped), so `reconnect_attempt` numbering holds.

@@ -6,7 +6,7 @@
  * after the text frame (BINARY_EVENT / BINARY_ACK). The decoder never throws: a malformed frame gives a
  * `ClientError('PARSE_ERROR')` that the Manager handles by closing the connection and reconnecting.
  */
-import { isArrayBuffer } from './engine-io-parser';
+import { badPacket, isArrayBuffer, toFrame } from './engine-io-parser';
 import { ClientError } from './errors';
 
 /**
@@ -71,26 +71,31 @@ export function isBinary(value: unknown): value is ArrayBuffer | ArrayBufferView
   return isArrayBuffer(value) || ArrayBuffer.isView(value);
 }
 
-/** Whether `test` holds for `data` or for anything nested in its arrays and objects (binary is a leaf). */
-function someDeep(data: unknown, test: (value: unknown) => boolean): boolean {
-  return (
-    test(data) ||
-    (typeof data === 'object' &&
-      data !== null &&
-      !isBinary(data) &&
-      Object.values(data).some((value) => someDeep(value, test)))
-  );
-}
-
-/** A copy of `data` whose values `replace` changes are replaced, nested arrays and plain objects included. */
+/**
+ * A copy of `data` with every value `replace` changes replaced, nested arrays and plain objects included
+ * (binary values and Dates are leaves). `replace` also sees every value, so it can test them all.
+ */
 function replaceDeep(data: unknown, replace: (value: unknown) => unknown): unknown {
   const replaced = replace(data);
-  if (replaced !== data || typeof data !== 'object' || data === null || data instanceof Date) return replaced;
+  if (replaced !== data || Object(data) !== data || isBinary(data) || data instanceof Date) return replaced;
   if (Array.isArray(data)) return data.map((item) => replaceDeep(item, replace));
   const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(data))
+  for (const key of Object.keys(data as object))
     copy[key] = replaceDeep((data as Record<string, unknown>)[key], replace);
   return copy;
+}
+
+/**
+ * Whether `test` holds for `data` or for anything nested in its arrays and objects. One walk for both
+ * jobs (a throwaway copy of a packet's small JSON part costs less than a second walker in the bundle).
+ */
+function someDeep(data: unknown, test: (value: unknown) => unknown): boolean {
+  let found = false;
+  replaceDeep(data, (value) => {
+    found = found || !!test(value);
+    return value;
+  });
+  return found;
 }
 
 /**
@@ -101,14 +106,6 @@ function replaceDeep(data: unknown, replace: (value: unknown) => unknown): unkno
  */
 export function hasBinary(data: unknown): boolean {
   return someDeep(data, isBinary);
-}
-
-/** Exactly the bytes of a binary value as an ArrayBuffer (a view's slice, never its whole backing store). */
-export function toArrayBuffer(value: ArrayBuffer | ArrayBufferView): ArrayBuffer {
-  if (isArrayBuffer(value)) return value;
-  const { buffer, byteOffset, byteLength } = value;
-  if (byteOffset === 0 && byteLength === buffer.byteLength && isArrayBuffer(buffer)) return buffer;
-  return buffer.slice(byteOffset, byteOffset + byteLength) as ArrayBuffer;
 }
 
 function isPlaceholder(value: unknown): value is { _placeholder: true; num: unknown } {
@@ -131,17 +128,13 @@ const isIndex = (value: unknown): value is number => Number.isSafeInteger(value)
  */
 export function isPacketValid({ type, nsp, id, attachments, data }: Packet): boolean {
   const isAck = type === PacketKind.ACK || type === PacketKind.BINARY_ACK;
-  const isEvent = type === PacketKind.EVENT || type === PacketKind.BINARY_EVENT;
   return (
-    Number.isInteger(type) &&
-    type >= 0 &&
-    type <= 6 &&
+    [0, 1, 2, 3, 4, 5, 6].includes(type) &&
     typeof nsp === 'string' &&
     nsp.charAt(0) === '/' &&
-    (id === undefined ? !isAck : (isAck || isEvent) && isIndex(id)) &&
-    (type === PacketKind.BINARY_EVENT || type === PacketKind.BINARY_ACK
-      ? isIndex(attachments)
-      : attachments === undefined) &&
+    // An id only on EVENT / ACK (and their binary forms), and always on ACK.
+    (id === undefined ? !isAck : type > 1 && type !== PacketKind.CONNECT_ERROR && isIndex(id)) &&
+    (type > PacketKind.CONNECT_ERROR ? isIndex(attachments) : attachments === undefined) &&
     (type === PacketKind.CONNECT
       ? data === undefined || isPlainObject(data)
       : type === PacketKind.DISCONNECT
@@ -162,19 +155,18 @@ export function isPacketValid({ type, nsp, id, attachments, data }: Packet): boo
  * @example
  * encodePacket({ type: 2, nsp: '/chat', id: 1, data: ['msg', 'hi'] }); // ['2/chat,1["msg","hi"]']
  */
-export function encodePacket(packet: Packet): Array<string | ArrayBuffer> {
-  const { nsp, id } = packet;
-  let { type, data } = packet;
+export function encodePacket({ type, nsp, id, data }: Packet): Array<string | ArrayBuffer> {
   const buffers: ArrayBuffer[] = [];
-  let str = '';
   if ((type === PacketKind.EVENT || type === PacketKind.ACK) && hasBinary(data)) {
-    type = type === PacketKind.EVENT ? PacketKind.BINARY_EVENT : PacketKind.BINARY_ACK;
+    // Binary values become placeholders, their bytes (exactly a view's bytes) attachments.
     data = replaceDeep(data, (value) =>
-      isBinary(value) ? { _placeholder: true, num: buffers.push(toArrayBuffer(value)) - 1 } : value,
+      isBinary(value) ? { _placeholder: true, num: buffers.push(toFrame(value) as ArrayBuffer) - 1 } : value,
     );
-    str = `${buffers.length}-`;
   }
-  str = type + str + (nsp && nsp !== '/' ? `${nsp},` : '') + (id ?? '');
+  const str =
+    (buffers.length ? `${type + 3}${buffers.length}-` : type) +
+    (nsp && nsp !== '/' ? `${nsp},` : '') +
+    (id === undefined ? '' : id);
   return [data === undefined ? str : str + JSON.stringify(data), ...buffers];
 }
 
@@ -197,11 +189,12 @@ export function decodeString(str: string): Packet | ClientError {
     if (match) {
       const [, type, attachments, nsp, id, json] = match;
       packet = {
-        type: Number(type) as PacketTypeValue,
-        nsp: nsp ?? '/',
-        id: id ? Number(id) : undefined,
+        type: +(type as string) as PacketTypeValue,
+        nsp: nsp || '/',
+        id: id ? +id : undefined,
         data: json ? JSON.parse(json) : undefined,
-        attachments: attachments === undefined ? undefined : Number(attachments),
+        // The regexp gives digits or undefined: '0' is truthy, so 0 attachments stays 0.
+        attachments: attachments ? +attachments : undefined,
       };
     }
   } catch {
@@ -223,9 +216,7 @@ export function decodeString(str: string): Packet | ClientError {
   return packet;
 }
 
-function parseError(frame: unknown): ClientError {
-  return new ClientError('PARSE_ERROR', 'Bad Socket.IO packet', frame);
-}
+const parseError = (frame: unknown): ClientError => badPacket(frame, 'Socket.IO');
 
 /**
  * Reassembles packets from frames. `add` returns the packet when it is complete, `undefined` while
@@ -252,16 +243,17 @@ export class Decoder {
       this.reset();
       return parseError(frame);
     }
-    const { type, nsp, id, data, attachments } = this._packet;
-    if (this._buffers.length < (attachments as number)) return undefined;
+    const packet = this._packet;
     const buffers = this._buffers;
+    if (buffers.length < (packet.attachments as number)) return undefined;
     this.reset();
-    return {
-      type,
-      nsp,
-      id,
-      data: replaceDeep(data, (value) => (isPlaceholder(value) ? buffers[value.num as number] : value)),
-    };
+    // The packet is our own (decodeString made it): complete it in place.
+    return Object.assign(packet, {
+      attachments: undefined,
+      data: replaceDeep(packet.data, (value) =>
+        isPlaceholder(value) ? buffers[value.num as number] : value,
+      ),
+    });
   }
 
   /** Drops a partly received packet (on disconnect). */

@@ -101,11 +101,11 @@ interface AckEntry {
   _timer?: Timer;
 }
 
-interface QueuedPacket {
+/** A `retries` emit: its own flags (reused for every try) plus its arguments and state. */
+interface QueuedPacket extends Flags {
   readonly _args: unknown[];
-  readonly _flags: Flags;
   _tryCount: number;
-  _pending: boolean;
+  _pending?: boolean;
 }
 
 /** Our own reserved names: never emitted to the server, and a server event so named reaches only onAny. */
@@ -135,7 +135,6 @@ export class Socket<
   /** Sent with each CONNECT; may be changed between connections. */
   auth: AuthOption | undefined;
   private readonly _opts: SocketOptions & { maxBufferedPackets: number };
-  private readonly _log: Logger;
   private _receiveBuffer: unknown[][] = [];
   private _sendBuffer: Packet[] = [];
   private readonly _queue: QueuedPacket[] = [];
@@ -236,27 +235,25 @@ export class Socket<
     // Flags belong to this emit only, also when it throws.
     const flags = this._flags;
     this._flags = {};
-    if (LOCAL_RESERVED.includes(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    if (LOCAL_RESERVED.includes(ev)) throw new Error(`"${ev}" is reserved`);
     const all: unknown[] = [ev, ...args];
     if (this._opts.retries > 0 && !flags._fromQueue && !flags._volatile) {
       this._addToQueue(all, flags);
       return this;
     }
     let id: number | undefined;
-    const ack = all[all.length - 1];
-    if (typeof ack === 'function') {
-      all.pop();
+    const ack = popAck(all);
+    if (ack) {
       id = this._ids++;
-      this._registerAck(id, ack as Callable, flags);
+      this._registerAck(id, ack, flags);
     }
     const packet: Packet = { type: PacketKind.EVENT, nsp: this.nsp, id, data: all };
-    const writable = this.connected && this.io._isWritable();
-    if (writable) this._sendEvent(packet);
+    if (this.connected && this.io._isWritable()) this._sendEvent(packet);
     else if (flags._volatile) {
       // A dropped volatile emit never gets an ack; only a timeout (if set) will end its wait.
       if (id !== undefined && (this._acks.get(id) as AckEntry)._timer === undefined) this._acks.delete(id);
     } else if (this._sendBuffer.length < this._opts.maxBufferedPackets) this._sendBuffer.push(packet);
-    else this._rejectEmit(bufferFull('offline buffer', this._opts.maxBufferedPackets, ev), packet);
+    else this._rejectEmit(this._bufferFull(ev), packet);
     return this;
   }
 
@@ -382,26 +379,27 @@ export class Socket<
     this._packet(packet, (error) => this._rejectEmit(error, packet));
   }
 
+  /** Sends the namespace CONNECT, with the `auth` data (an `auth` function hands it over, maybe later). */
   private _onOpen(): void {
     const auth = this.auth;
-    if (typeof auth !== 'function') this._sendConnect(auth);
-    else {
-      try {
+    const send = (data: Readonly<Record<string, unknown>> | undefined) => {
+      // Recovery: the session to restore, and the offset of the last event received in it.
+      const payload =
+        this._pid === undefined ? data : Object.assign({ pid: this._pid, offset: this._offset }, data);
+      this._packet({ type: PacketKind.CONNECT, nsp: this.nsp, data: payload }, (error) =>
+        this._emitReserved('connect_error', error),
+      );
+    };
+    try {
+      if (typeof auth !== 'function') send(auth);
+      else {
         auth((data) => {
-          if (this.active && this.io.readyState === 'open' && !this.connected) this._sendConnect(data);
+          if (this.active && this.io.readyState === 'open' && !this.connected) send(data);
         });
-      } catch (e) {
-        this._emitReserved('connect_error', new ClientError('CONNECT_REFUSED', 'auth function threw', e));
       }
+    } catch (e) {
+      this._emitReserved('connect_error', new ClientError('CONNECT_REFUSED', 'auth failed', e));
     }
-  }
-
-  private _sendConnect(data: Readonly<Record<string, unknown>> | undefined): void {
-    const payload =
-      this._pid === undefined ? data : Object.assign({ pid: this._pid, offset: this._offset }, data);
-    this._packet({ type: PacketKind.CONNECT, nsp: this.nsp, data: payload }, (error) =>
-      this._emitReserved('connect_error', error),
-    );
   }
 
   private _onPacket(packet: Packet): void {
@@ -409,10 +407,19 @@ export class Socket<
     const { type, id } = packet;
     const data = packet.data as Record<string, unknown> & unknown[];
     if (type === PacketKind.CONNECT) {
-      if (data && typeof data.sid === 'string')
-        this._onConnect(data.sid, typeof data.pid === 'string' ? data.pid : undefined);
-      else
-        this._emitReserved('connect_error', new ClientError('CONNECT_REFUSED', 'CONNECT reply without sid'));
+      if (data && typeof data.sid === 'string') {
+        const pid = typeof data.pid === 'string' ? data.pid : undefined;
+        this.id = data.sid;
+        this.recovered = pid !== undefined && this._pid === pid;
+        // A new session starts without an offset: the old one would not exist in it.
+        if (pid !== this._pid) this._offset = undefined;
+        this._pid = pid;
+        this.connected = true;
+        for (const args of this._receiveBuffer.splice(0)) this._emitEvent(args);
+        for (const packet of this._sendBuffer.splice(0)) this._sendEvent(packet);
+        this._drainQueue(true);
+        this._emitReserved('connect');
+      } else this._emitReserved('connect_error', new ClientError('CONNECT_REFUSED', 'No sid'));
     } else if (type === PacketKind.EVENT || type === PacketKind.BINARY_EVENT) {
       const args = data.slice();
       if (id !== undefined) args.push(this._ackReply(id));
@@ -421,19 +428,15 @@ export class Socket<
     } else if (type === PacketKind.ACK || type === PacketKind.BINARY_ACK) {
       const entry = this._takeAck(id as number);
       // An ack for an unknown or expired id is ignored.
-      if (!entry) return;
-      if (entry._withError) entry._fn.call(this, null, ...data);
-      else entry._fn.apply(this, data);
+      if (entry) entry._fn.apply(this, entry._withError ? [null, ...data] : data);
     } else {
       // DISCONNECT or CONNECT_ERROR: the server ended this namespace; no reconnection for it.
       this._destroy();
       if (type === PacketKind.DISCONNECT) this._onClose('io server disconnect', undefined);
       else {
         const message = typeof data === 'string' ? data : String(data.message || 'Server refused');
-        this._emitReserved(
-          'connect_error',
-          new ClientError('CONNECT_REFUSED', message, typeof data === 'object' ? data.data : undefined),
-        );
+        // Object(): a legacy string payload has no `data`.
+        this._emitReserved('connect_error', new ClientError('CONNECT_REFUSED', message, Object(data).data));
       }
     }
   }
@@ -444,7 +447,7 @@ export class Socket<
     if (this._pid !== undefined && typeof last === 'string') this._offset = last;
     callAll(this._anyIn, args, this);
     const ev = String(args[0]);
-    if (LOCAL_RESERVED.includes(ev)) this._log.warn(`reserved event "${ev}" from server: onAny only`);
+    if (LOCAL_RESERVED.includes(ev)) (this._log as Logger).warn(`Reserved event ${ev}: onAny only`);
     else this._emitUntyped(ev, args.slice(1));
   }
 
@@ -452,39 +455,26 @@ export class Socket<
   private _ackReply(id: number): Callable {
     let sent = false;
     const session = this._session;
-    const onReject = (error: ClientError) => this._emitReserved('emit_error', error, undefined);
+    const onReject = (error: ClientError) => this._fail(error);
     return (...args: unknown[]) => {
       if (sent) return;
       sent = true;
       // The server's ack ids restart with each connection: a late reply could answer the wrong event.
       if (this.connected && this._session === session) {
         this._packet({ type: PacketKind.ACK, nsp: this.nsp, id, data: args }, onReject);
-      } else onReject(new ClientError('DISCONNECTED', 'Ack reply not sent: its connection is gone'));
+      } else onReject(disconnected());
     };
   }
 
   /** Removes a pending ack (and its timer) and returns it. */
   private _takeAck(id: number | undefined): AckEntry | undefined {
-    const entry = id === undefined ? undefined : this._acks.get(id);
+    // No id (an emit without ack) finds nothing, like an unknown or expired one.
+    const entry = this._acks.get(id as number);
     if (entry) {
       this._acks.delete(id as number);
       clearTimeout(entry._timer);
     }
     return entry;
-  }
-
-  private _onConnect(id: string, pid: string | undefined): void {
-    this._log.debug('connected', id, pid);
-    this.id = id;
-    this.recovered = pid !== undefined && this._pid === pid;
-    // A new session starts without an offset: the old one would not exist in it.
-    if (pid !== this._pid) this._offset = undefined;
-    this._pid = pid;
-    this.connected = true;
-    for (const args of this._receiveBuffer.splice(0)) this._emitEvent(args);
-    for (const packet of this._sendBuffer.splice(0)) this._sendEvent(packet);
-    this._drainQueue(true);
-    this._emitReserved('connect');
   }
 
   private _onClose(reason: DisconnectReason, details: ClientError | undefined): void {
@@ -496,11 +486,10 @@ export class Socket<
     // Acks that can never come (their packet was sent on a dead connection) end with DISCONNECTED;
     // like socket.io-client, plain callbacks are only ever called with the server's answer.
     // A snapshot: callbacks may emit again, and their new acks belong to the next connection.
-    for (const id of Array.from(this._acks.keys())) {
-      if (this._sendBuffer.some((packet) => packet.id === id)) continue;
-      const entry = this._takeAck(id) as AckEntry;
-      if (entry._withError) {
-        entry._fn.call(this, new ClientError('DISCONNECTED', `Disconnected (${reason}) before the ack`));
+    for (const [id, entry] of Array.from(this._acks)) {
+      // Still in the offline buffer: it will be sent on the next connection, its ack may still come.
+      if (!this._sendBuffer.some((packet) => packet.id === id) && this._takeAck(id) && entry._withError) {
+        entry._fn.call(this, disconnected());
       }
     }
   }
@@ -520,7 +509,7 @@ export class Socket<
       entry._timer = setTimeout(() => {
         this._acks.delete(id);
         this._sendBuffer = this._sendBuffer.filter((packet) => packet.id !== id);
-        fn.call(this, new ClientError('ACK_TIMEOUT', `No ack within ${timeout} ms`));
+        fn.call(this, new ClientError('ACK_TIMEOUT', `No ack in ${timeout} ms`));
       }, timeout);
     }
     this._acks.set(id, entry);
@@ -529,11 +518,11 @@ export class Socket<
   /** An emit was not delivered: its error-first ack gets the error, and `emit_error` always fires. */
   private _rejectEmit(error: ClientError, packet: Packet): void {
     const entry = this._takeAck(packet.id);
-    this._fail(error, (packet.data as unknown[])[0] as string, entry?._withError ? entry._fn : undefined);
+    // biome-ignore lint/complexity/useOptionalChain: es2017 output lowers `?.` into a longer test (size budget)
+    this._fail(error, (packet.data as unknown[])[0] as string, entry && entry._withError && entry._fn);
   }
 
-  private _fail(error: ClientError, event: string, errorFirstAck: Callable | undefined): void {
-    this._log.warn(error.message);
+  private _fail(error: ClientError, event?: string, errorFirstAck?: Callable | false): void {
     if (errorFirstAck) errorFirstAck.call(this, error);
     this._emitReserved('emit_error', error, event);
   }
@@ -541,18 +530,18 @@ export class Socket<
   /** `retries`: queue the emit; one packet in flight at a time, resent until acked or out of tries. */
   private _addToQueue(args: unknown[], flags: Flags): void {
     const event = args[0] as string;
-    const last = args[args.length - 1];
-    const ack = typeof last === 'function' ? (args.pop() as Callable) : undefined;
+    const ack = popAck(args);
     if (this._queue.length >= this._opts.maxBufferedPackets) {
-      this._fail(bufferFull('retry queue', this._opts.maxBufferedPackets, event), event, ack);
+      this._fail(this._bufferFull(event), event, ack);
       return;
     }
-    const queued: QueuedPacket = {
+    // `flags` is this emit's own object (emit() already replaced this._flags): it can become the entry.
+    const queued: QueuedPacket = Object.assign(flags, {
       _args: args,
-      _flags: Object.assign({}, flags, { _fromQueue: true, _errorFirst: true }),
       _tryCount: 0,
-      _pending: false,
-    };
+      _fromQueue: true,
+      _errorFirst: true,
+    });
     const onResult = (error: unknown, ...response: unknown[]) => {
       if (queued !== this._queue[0]) return;
       const code = error && (error as ClientError).code;
@@ -573,18 +562,27 @@ export class Socket<
     this._drainQueue();
   }
 
+  /** The offline buffer (or the `retries` queue) holds `maxBufferedPackets`: `event` was not queued. */
+  private _bufferFull(event: string): ClientError {
+    return new ClientError('BUFFER_FULL', `Buffer full (${this._opts.maxBufferedPackets})`, { event });
+  }
+
   private _drainQueue(force = false): void {
     const queued = this._queue[0];
     if (!this.connected || !queued || (queued._pending && !force)) return;
     queued._pending = true;
     queued._tryCount++;
-    this._flags = queued._flags;
+    this._flags = queued;
     this._emit(...queued._args);
   }
 }
 
-function bufferFull(what: string, max: number, event: string): ClientError {
-  return new ClientError('BUFFER_FULL', `${what} full (${max}): "${event}" not queued`, { event });
+/** The connection an ack belonged to is gone: the ack can neither arrive nor be sent. */
+const disconnected = (): ClientError => new ClientError('DISCONNECTED', 'Disconnected before the ack');
+
+/** Removes and returns a trailing ack callback from an emit's arguments. */
+function popAck(args: unknown[]): Callable | undefined {
+  return typeof args[args.length - 1] === 'function' ? (args.pop() as Callable) : undefined;
 }
 
 function without(list: Callable[], listener: Callable | undefined): Callable[] {

@@ -20,11 +20,12 @@ export interface ParsedUri {
 }
 
 /**
- * `[scheme:]//[userinfo@]host[:port][/path][?query][#fragment]`, host a name or a bracketed IPv6 address;
- * the whole authority is optional, which is the bare namespace `/nsp?query`.
+ * `[[scheme:]//][userinfo@][host][:port][/path][?query][#fragment]`, host a name or a bracketed IPv6
+ * address. Without a host it is a bare namespace `/nsp?query`. A port has digits: that is how an unknown
+ * scheme (`ftp://x`) fails, instead of passing as a host named `ftp`.
  */
 const URI =
-  /^(?:(?:(https?|wss?):)?\/\/(?:[^/?#]*@)?(\[[\da-f:.]+\]|[^:/?#[\]]+)(?::(\d*))?)?(\/[^?#]*)?(?:\?([^#]*))?(?:#|$)/i;
+  /^(?:(?:(https?|wss?):)?\/\/)?(?:[^/?#]*@)?(\[[\da-f:.]+\]|[^:/?#[\]@]+)?(?::(\d+))?(\/[^?#]*)?(?:\?([^#]*))?(?:#|$)/i;
 
 /**
  * Parses a URI; a ClientError('TRANSPORT_ERROR') for an unsupported scheme or a malformed host.
@@ -34,18 +35,16 @@ const URI =
  * // { origin: 'wss://example.com', nsp: '/realtime-voice', query: 'v=1', id: 'wss://example.com:443' }
  */
 export function parseUri(uri: string | undefined, path = '/socket.io/'): ParsedUri | ClientError {
-  let input = (uri || '').trim();
-  // `host[:port]/nsp` without a scheme: protocol-relative, so https is assumed below.
-  if (/^[^/?]/.test(input) && !/^[a-z][a-z\d+.-]*:\/\//i.test(input)) input = `//${input}`;
+  const input = (uri || '').trim();
   const match = URI.exec(input);
   const [, scheme, host, givenPort, nsp = '/', query = ''] = match || [];
-  // `//` with no host is not a namespace.
-  if (!match || (!host && input.slice(0, 2) === '//')) {
+  // A scheme or `//` with no host is not a namespace.
+  if (!match || (!host && (scheme || input.charAt(1) === '/'))) {
     return new ClientError('TRANSPORT_ERROR', `Bad URI ${uri}: use http(s)://, ws(s):// or /nsp`);
   }
   // A bare namespace (and query): no server URL.
   if (!host) return { origin: undefined, nsp, query, id: path };
-  // No scheme (protocol-relative) means https.
+  // No scheme (`host/nsp`, `//host/nsp`) means https.
   const secure = /^(https|wss)$/i.test(scheme || 'https');
   const defaultPort = secure ? '443' : '80';
   const port = givenPort || defaultPort;

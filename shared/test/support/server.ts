@@ -129,14 +129,15 @@ export function openPacket(
 const clients = new Set<Socket<DefaultEventsMap, DefaultEventsMap>>();
 
 /**
- * A client socket over the `ws` package, forceNew, fast reconnection; tracked for cleanup.
+ * A client socket over the `ws` package (unless `opts.transport` says otherwise), forceNew, fast
+ * reconnection; tracked for cleanup.
  *
  * @example
  * const socket = client(server.url + '/chat');
  */
 export function client<L extends EventsMap<L> = DefaultEventsMap, E extends EventsMap<E> = DefaultEventsMap>(
   uri: string,
-  opts: IoOptions = {},
+  opts: Partial<IoOptions> = {},
 ): Socket<L, E> {
   const socket = io<L, E>(uri, {
     transport: webSocketTransport(WebSocket),

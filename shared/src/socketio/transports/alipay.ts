@@ -32,7 +32,10 @@ export function alipayCodec(vendor: SocketTaskVendor): SocketTaskCodec {
       const inner = envelope.data as SocketTaskMessage | null;
       // Alipay sometimes nests the envelope: { data: { data, isBuffer } }.
       if (typeof inner === 'object' && inner !== null && !ArrayBuffer.isView(inner) && 'data' in inner) {
-        envelope = { data: inner.data, isBuffer: inner.isBuffer ?? envelope.isBuffer };
+        envelope = {
+          data: inner.data,
+          isBuffer: inner.isBuffer == null ? envelope.isBuffer : inner.isBuffer,
+        };
       }
       if (vendor === 'auto' && typeof envelope.isBuffer === 'boolean') alipay = true;
       const { data } = envelope;

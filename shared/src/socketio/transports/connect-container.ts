@@ -21,6 +21,8 @@
  * - "errCode: -501000 | errMsg: Invalid host" / "INVALID_HOST" (developer reports for callContainer with
  *   a wrong service or an env not linked to the AppID), "-601031 service does not exist" (same list; one
  *   other table gives -601031 another meaning) ⇒ wrong service name or env.
+ * Both of the last two are SERVICE_NOT_FOUND with one message naming the service and the env: the texts do
+ * not reliably say which of the two is wrong.
  * -501000 alone is a generic "cloud resource error" wrapper, so it is never matched by itself.
  * Anything else is TRANSPORT_ERROR carrying the platform's message.
  */
@@ -75,13 +77,13 @@ export function connectContainerTransport(options: ConnectContainerTransportOpti
     name: 'connectContainer',
     open(request, listener) {
       const binding = createSocketTaskBinding(listener, STANDARD_CODEC);
-      const fail = (error: unknown) => binding.fail(containerError(error, service, env));
+      const fail = (error: unknown) => binding._fail(containerError(error, service, env));
       if (typeof cloud !== 'object' || !cloud) {
-        binding.fail(new ClientError('TRANSPORT_UNAVAILABLE', 'No wx.cloud: pass { cloud: wx.cloud }'));
+        binding._fail(new ClientError('TRANSPORT_UNAVAILABLE', 'No wx.cloud: pass { cloud: wx.cloud }'));
       } else if (typeof cloud.connectContainer !== 'function') {
         fail(new TypeError('wx.cloud.connectContainer is not a function'));
       } else if (typeof service !== 'string' || !service) {
-        binding.fail(new ClientError('SERVICE_NOT_FOUND', 'Pass the Cloud Hosting service name'));
+        binding._fail(new ClientError('SERVICE_NOT_FOUND', 'Pass the Cloud Hosting service name'));
       } else {
         const call: ConnectContainerCallOptions = {
           service,
@@ -92,16 +94,12 @@ export function connectContainerTransport(options: ConnectContainerTransportOpti
         };
         // Without env the SDK uses the one given to wx.cloud.init().
         if (env) call.config = { env };
-        try {
-          Promise.resolve(cloud.connectContainer(call)).then(
-            // After the engine's close() this closes the task at once instead of using it.
-            (result) =>
-              binding.attach(result && (result as { socketTask?: unknown }).socketTask, 'TRANSPORT_ERROR'),
-            fail,
-          );
-        } catch (error) {
-          fail(error);
-        }
+        // A connectContainer that throws rejects this promise: one path for every failure.
+        new Promise((resolve) => resolve((cloud as Required<CloudLike>).connectContainer(call))).then(
+          // After the engine's close() this closes the task at once instead of using it.
+          (result) => binding._attach(Object(result).socketTask, 'TRANSPORT_ERROR'),
+          fail,
+        );
       }
       return binding;
     },
@@ -110,8 +108,13 @@ export function connectContainerTransport(options: ConnectContainerTransportOpti
 
 const NOT_INITIALIZED = /cloud\.init|isn't enabled/i;
 const TOO_OLD = /connectContainer is not a function/i;
-const ENV_NOT_FOUND = /601027|invalid.?env|env not exist|environment not found|env check invalid/i;
-const SERVICE_MISSING = /601031|invalid.?host|service[^,;|]{0,40}not.(?:exist|found)|服务不存在/i;
+/**
+ * A wrong env or a wrong service: Cloud Hosting's texts do not reliably say which (an env not linked to the
+ * AppID also gives "Invalid host"), so one code and one message naming both. Tested against the platform
+ * message followed by `errCode`, so -601027 / -601031 match by number too.
+ */
+const NOT_FOUND =
+  /6010(?:27|31)|invalid.?(?:env|host)|env check invalid|(?:env|service)[^,;|]{0,40}not.(?:exist|found)|服务不存在/i;
 
 /**
  * Maps a `connectContainer` failure (rejection, thrown error or `fail` result) to an actionable ClientError.
@@ -122,16 +125,15 @@ const SERVICE_MISSING = /601031|invalid.?host|service[^,;|]{0,40}not.(?:exist|fo
  */
 export function containerError(failure: unknown, service: string, env?: string): ClientError {
   const message = platformMessage(failure);
-  const errCode = failure && (failure as VendorCallbackResult).errCode;
-  const envName = env ? `"${env}"` : 'of wx.cloud.init()';
   const [code, text] = NOT_INITIALIZED.test(message)
     ? (['CLOUD_NOT_INITIALIZED', 'Call wx.cloud.init() in App.onLaunch first'] as const)
     : TOO_OLD.test(message)
       ? (['BASE_LIBRARY_TOO_OLD', 'Base library < 2.21.1: raise the minimum version'] as const)
-      : errCode === -601027 || ENV_NOT_FOUND.test(message)
-        ? (['SERVICE_NOT_FOUND', `Cloud Hosting env ${envName} not found: check its ID`] as const)
-        : errCode === -601031 || SERVICE_MISSING.test(message)
-          ? (['SERVICE_NOT_FOUND', `No service "${service}" in env ${envName}: check the name`] as const)
-          : (['TRANSPORT_ERROR', 'connectContainer failed'] as const);
+      : NOT_FOUND.test(`${message} ${failure && (failure as VendorCallbackResult).errCode}`)
+        ? ([
+            'SERVICE_NOT_FOUND',
+            `No service "${service}" in env ${env ? `"${env}"` : 'of wx.cloud.init()'}: check both`,
+          ] as const)
+        : (['TRANSPORT_ERROR', 'connectContainer failed'] as const);
   return new ClientError(code, `${text} (${message})`, failure);
 }

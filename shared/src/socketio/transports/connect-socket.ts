@@ -70,11 +70,11 @@ export function connectSocketTransport(
       const binding = createSocketTaskBinding(listener, alipayCodec(options.vendor || 'auto'));
       const { url } = request;
       if (typeof connectSocket !== 'function') {
-        binding.fail(
+        binding._fail(
           new ClientError('TRANSPORT_UNAVAILABLE', 'Pass wx/uni/my.connectSocket to connectSocketTransport'),
         );
       } else if (url === undefined) {
-        binding.fail(
+        binding._fail(
           new ClientError('TRANSPORT_ERROR', 'connectSocket needs io("wss://host/nsp"), not a bare /nsp'),
         );
       } else {
@@ -83,13 +83,13 @@ export function connectSocketTransport(
             url,
             multiple: true,
             // Passing callbacks is what makes uni-app return the task instead of a Promise.
-            success: () => binding.ready(),
-            fail: (result) => binding.fail(platformError('connectSocket', result)),
+            success: () => binding._ready(),
+            fail: (result) => binding._fail(platformError('connectSocket', result)),
           };
           if (options.header) call.header = Object.assign({}, options.header);
-          binding.attach(connectSocket(call));
+          binding._attach(connectSocket(call));
         } catch (error) {
-          binding.fail(platformError('connectSocket', error));
+          binding._fail(platformError('connectSocket', error));
         }
       }
       return binding;

@@ -43,7 +43,7 @@ const EVENTS: ReadonlyArray<
   [
     'onNetworkStatusChange',
     'offNetworkStatusChange',
-    (l, status) => l.network((status as NetworkStatus | undefined)?.isConnected !== false),
+    (l, status) => l.network((Object(status) as Partial<NetworkStatus>).isConnected !== false),
   ],
 ];
 

@@ -91,11 +91,11 @@ export interface SocketTaskBinding extends TransportConnection {
    * TRANSPORT_UNAVAILABLE). If the engine
    * already closed, the task is closed at once instead.
    */
-  attach(task: unknown, code?: ClientErrorCode): void;
+  _attach(task: unknown, code?: ClientErrorCode): void;
   /** The platform's connect `success` arrived: the task may be used (Douyin). */
-  ready(): void;
+  _ready(): void;
   /** Report a failure and finish (error, then close). Ignored after the engine's close(). */
-  fail(error: ClientError): void;
+  _fail(error: ClientError): void;
 }
 
 /**
@@ -103,7 +103,7 @@ export interface SocketTaskBinding extends TransportConnection {
  *
  * @example
  * const binding = createSocketTaskBinding(listener, STANDARD_CODEC);
- * binding.attach(wx.connectSocket({ url, success: () => binding.ready() }));
+ * binding._attach(wx.connectSocket({ url, success: () => binding._ready() }));
  */
 export function createSocketTaskBinding(
   listener: TransportListener,
@@ -136,36 +136,30 @@ export function createSocketTaskBinding(
   };
 
   const finish = (details: TransportCloseDetails): void => {
-    if (done()) return;
-    finished = true;
-    listener.onClose(details);
+    if (!done()) {
+      finished = true;
+      listener.onClose(details);
+    }
   };
 
   const fail = (error: ClientError): void => {
     if (done()) return;
-    if (synchronous) {
-      void Promise.resolve().then(() => fail(error));
-      return;
+    if (synchronous) void Promise.resolve().then(() => fail(error));
+    else {
+      listener.onError(error);
+      // Free the vendor's socket slot (at most 5 per app) even if the platform keeps the task half-open.
+      closeTask();
+      finish({ reason: error.message });
     }
-    listener.onError(error);
-    // Free the vendor's socket slot (at most 5 per app) even if the platform keeps the task half-open.
-    closeTask();
-    finish({ reason: error.message });
   };
   const failWith = (api: string) => (result: unknown) => fail(platformError(api, result));
 
   return {
-    attach(socketTask, code = 'TRANSPORT_UNAVAILABLE') {
+    _attach(socketTask, code = 'TRANSPORT_UNAVAILABLE') {
       if (task) return;
-      if (!isSocketTask(socketTask)) {
-        fail(new ClientError(code, 'Got no SocketTask (old base library or SDK?)', socketTask));
-        return;
-      }
+      if (!isSocketTask(socketTask)) return fail(new ClientError(code, 'Got no SocketTask', socketTask));
       task = socketTask;
-      if (cancelled) {
-        closeTask();
-        return;
-      }
+      if (cancelled) return closeTask();
       try {
         socketTask.onOpen(() => {
           // Douyin (and any vendor whose close() was a no-op before the task was ready): close now.
@@ -183,35 +177,37 @@ export function createSocketTaskBinding(
         });
         socketTask.onError(failWith('SocketTask'));
         socketTask.onClose((result) => {
-          const { code, reason } = result || {};
-          const details: { code?: number; reason: string } = {
+          const { code, reason } = Object(result) as { code?: unknown; reason?: unknown };
+          finish({
+            code: typeof code === 'number' ? code : undefined,
             reason: typeof reason === 'string' ? reason : '',
-          };
-          if (typeof code === 'number') details.code = code;
-          finish(details);
+          });
         });
       } catch (error) {
         failWith('SocketTask')(error);
       }
     },
-    ready() {
+    _ready() {
       if (cancelled) closeTask();
     },
-    fail,
+    _fail: fail,
     send(data) {
-      if (done()) return;
       const onFail = failWith('SocketTask.send');
       try {
-        const options = typeof data === 'string' ? { data } : codec.encode(data);
-        (task as SocketTaskLike).send(Object.assign(options, { fail: onFail }));
+        if (!done()) {
+          (task as SocketTaskLike).send(
+            Object.assign(typeof data === 'string' ? { data } : codec.encode(data), { fail: onFail }),
+          );
+        }
       } catch (error) {
         onFail(error);
       }
     },
     close() {
-      if (cancelled) return;
-      cancelled = true;
-      closeTask();
+      if (!cancelled) {
+        cancelled = true;
+        closeTask();
+      }
     },
   };
 }

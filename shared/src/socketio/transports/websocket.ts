@@ -52,16 +52,18 @@ export function webSocketTransport(WebSocketCtor?: WebSocketConstructor): Transp
       let error: ClientError | undefined;
       let ws: WebSocketLike | undefined;
       const end = (details: TransportCloseDetails): void => {
-        if (closed) return;
-        closed = true;
-        listener.onClose(details);
+        if (!closed) {
+          closed = true;
+          listener.onClose(details);
+        }
       };
       try {
-        if (typeof Ctor !== 'function') {
-          throw new ClientError('TRANSPORT_UNAVAILABLE', 'No WebSocket: use webSocketTransport(WebSocket)');
-        }
-        if (url === undefined) {
-          throw new ClientError('TRANSPORT_UNAVAILABLE', 'websocket needs a full URL, not a bare /nsp');
+        // No WebSocket constructor, or a bare `/nsp` URI (no server URL to open).
+        if (typeof Ctor !== 'function' || url === undefined) {
+          throw new ClientError(
+            'TRANSPORT_UNAVAILABLE',
+            'Needs webSocketTransport(WebSocket) and a full URL',
+          );
         }
         ws = new Ctor(url);
       } catch (e) {
@@ -83,10 +85,12 @@ export function webSocketTransport(WebSocketCtor?: WebSocketConstructor): Transp
           if (!closed && frame !== undefined) listener.onMessage(frame);
         };
         ws.onerror = (event) => {
-          if (closed || error) return;
-          const message = event && (event as { message?: unknown }).message;
-          error = new ClientError('TRANSPORT_ERROR', `WebSocket error ${message || ''} (${url})`, event);
-          listener.onError(error);
+          if (!(closed || error)) {
+            // Object(): some implementations call onerror without an event. `ws` puts the cause in `message`.
+            const { message } = Object(event) as { message?: unknown };
+            error = new ClientError('TRANSPORT_ERROR', `WebSocket error ${message || ''} (${url})`, event);
+            listener.onError(error);
+          }
         };
         ws.onclose = (event) => {
           // Object(): some implementations call onclose without an event.
