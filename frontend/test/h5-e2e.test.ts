@@ -173,7 +173,10 @@ describe('H5 app in Chromium against the real backend', { timeout: 30_000 }, () 
       undefined,
       { timeout: 15_000 },
     );
-    await expect(page.locator('body').textContent()).resolves.toContain(strings.record.interruptedByNetwork);
+    // A graceful stop (SIGTERM, a deploy): the server stores what was said and says why before it goes.
+    await expect(page.locator('body').textContent()).resolves.toContain(
+      strings.sessionErrors.SERVER_RESTARTING,
+    );
     await page.screenshot({ path: join(ARTIFACTS, 'h5-4-reconnecting.png'), fullPage: true });
 
     server = await startBackend();

@@ -5,6 +5,7 @@ import { effectScope } from 'vue';
 import { FakeFileRecorder, FakeMp3Recorder, FakePcmRecorder } from '../../test/support/fake-recorder';
 import { FakeSocketServer, until } from '../../test/support/fake-server';
 import { record } from '../../test/support/records';
+import { strings } from '../locale/strings';
 import { useTranscriptStore } from '../stores/transcript';
 import { type UseRealtimeVoiceOptions, useRealtimeVoice } from './useRealtimeVoice';
 import { useRecorder } from './useRecorder';
@@ -188,9 +189,20 @@ describe('useRealtimeVoice', () => {
     const { server, scope, socket, voice } = setup();
     await until(() => socket.status.value === 'connected');
     await voice.start();
-    server.emit('session-error', { sessionId: 'sess-1', code: 'LIMIT_BYTES', message: '超过单次会话上限' });
+    server.emit('session-error', { sessionId: 'sess-1', code: 'LIMIT_BYTES', message: 'byte limit reached' });
     await until(() => voice.phase.value === 'idle');
-    expect(voice.error.value).toBe('超过单次会话上限');
+    // A code the app knows is shown in the user's words, not the server's.
+    expect(voice.error.value).toBe(strings.sessionErrors.LIMIT_BYTES);
+    scope.stop();
+  });
+
+  it("shows the server's own text for a session error code the app does not know", async () => {
+    const { server, scope, socket, voice } = setup();
+    await until(() => socket.status.value === 'connected');
+    await voice.start();
+    server.emit('session-error', { sessionId: 'sess-1', code: 'SOMETHING_NEW', message: '新的错误说明' });
+    await until(() => voice.phase.value === 'idle');
+    expect(voice.error.value).toBe('新的错误说明');
     scope.stop();
   });
 

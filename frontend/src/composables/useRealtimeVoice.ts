@@ -15,6 +15,7 @@ import type {
   StopAck,
   TranscriptRecord,
   VoiceClientToServerEvents,
+  VoiceError,
   VoiceServerToClientEvents,
 } from '@realtime-voice/shared/voice';
 import { storeToRefs } from 'pinia';
@@ -71,7 +72,7 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
   const onResult: VoiceServerToClientEvents['result'] = ({ record }) => accept(record);
   const onSessionError: VoiceServerToClientEvents['session-error'] = (err) => {
     if (err.sessionId !== undefined && err.sessionId !== store.sessionId) return;
-    store.fail(err.message);
+    store.fail(sessionErrorText(err));
     if (store.phase === 'recording' || store.phase === 'starting') void abort();
   };
   socket.on('partial', onPartial);
@@ -138,7 +139,7 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
     if (!ack.ok || !micOk) {
       if (micOk) await recorder.stop();
       if (ack.ok) await emitStop().catch(() => undefined);
-      else store.fail(ack.error.message);
+      else store.fail(sessionErrorText(ack.error));
       pending = [];
       pendingBytes = 0;
       store.endSession();
@@ -175,7 +176,7 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
         for (const record of ack.records) accept(record);
         // An earlier message (interrupted, session error) says more than "nothing recognised".
         if (sessionResults === 0 && !store.error) store.fail(strings.record.nothingRecognized);
-      } else store.fail(ack.error.message);
+      } else store.fail(sessionErrorText(ack.error));
     } catch (err) {
       store.fail(toVoiceError(err).message);
     }
@@ -230,6 +231,11 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
 }
 
 export type UseRealtimeVoiceReturn = ReturnType<typeof useRealtimeVoice>;
+
+/** The user's words for a server error code; the server's own text for codes the app does not know. */
+function sessionErrorText(error: VoiceError): string {
+  return strings.sessionErrors[error.code] ?? error.message;
+}
 
 function toVoiceError(err: unknown): { code: string; message: string } {
   const clientError = err as Partial<ClientError> | undefined;

@@ -31,6 +31,19 @@ export const strings = {
     PING_TIMEOUT: '服务器长时间无响应',
     PARSE_ERROR: '收到无法识别的数据',
   } as Readonly<Record<string, string>>,
+  /**
+   * What the server's session error codes mean to a user; other codes (e.g. ENGINE_UNAVAILABLE, whose server
+   * text says what to install) show the server's text.
+   */
+  sessionErrors: {
+    SERVER_RESTARTING: '服务器正在重启，录音已停止；已识别的内容已保存，正在自动重连',
+    SERVER_CLOSING: '服务器正在关闭，录音已停止；已识别的内容已保存',
+    ENGINE_BUSY: '识别服务繁忙，请稍后再试',
+    ENGINE_TIMEOUT: '识别服务响应超时，请再试一次',
+    LIMIT_BYTES: '单次录音太长，已自动结束；已识别的内容已保存',
+    LIMIT_DURATION: '单次录音太长，已自动结束；已识别的内容已保存',
+    MP3_INVALID: '录音数据无法解码，请重试',
+  } as Readonly<Record<string, string>>,
   record: {
     holdToTalk: '按住说话',
     releaseToStop: '松开结束',
