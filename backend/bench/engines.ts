@@ -97,7 +97,10 @@ export async function runEnginesBench(
       open: async () => {
         const engine = createPocketsphinxEngine({ vadPostSpeechMs: 500 });
         const status = engine.status();
-        if (!status.ready) return { skip: status.message };
+        if (!status.ready) {
+          await engine.close();
+          return { skip: status.message };
+        }
         return { engine, dispose: () => engine.close() };
       },
     },

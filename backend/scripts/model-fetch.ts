@@ -21,6 +21,7 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -33,9 +34,9 @@ import { parseArgs } from 'node:util';
 import {
   CHECKSUM_FILE,
   findModelFiles,
+  parseChecksums,
   RECOMMENDED_MODEL,
   sha256File,
-  verifyChecksums,
 } from '../src/speech/sherpa';
 
 const USAGE = 'usage: npm run model:fetch [-- --dir ./models] [--url <mirror>] [--sha256 <hex>] [--force]';
@@ -77,12 +78,15 @@ async function main(): Promise<void> {
 
   // Already there and intact: nothing to do.
   if (!values.force && existsSync(join(modelDir, CHECKSUM_FILE))) {
-    const check = findModelFiles(modelDir, { int8: false });
-    if (check.ok && (await verifyChecksums(modelDir, check.files)) === undefined) {
-      say(`${modelDir} is already present and matches ${CHECKSUM_FILE} (--force downloads again)`);
+    const checked = await checkedInPlace(modelDir);
+    if (checked > 0) {
+      say(
+        `${modelDir} is already present; its ${checked} model files match ${CHECKSUM_FILE} (--force downloads again)`,
+      );
       process.stdout.write(`${modelDir}\n`);
       return;
     }
+    say(`${modelDir} is incomplete or does not match ${CHECKSUM_FILE}; downloading again`);
   }
 
   mkdirSync(parent, { recursive: true });
@@ -107,7 +111,9 @@ async function main(): Promise<void> {
   }
   renameSync(partial, archive);
   writeFileSync(`${archive}.sha256`, `${actual}  ${RECOMMENDED_MODEL.name}.tar.bz2\n`);
-  say(`sha256 ${actual} verified; unpacking`);
+  say(
+    `sha256 ${actual} verified against ${values.sha256 ? '--sha256' : 'the pinned value (from a third-party list)'}; unpacking`,
+  );
 
   rmSync(modelDir, { recursive: true, force: true });
   const tar = await run('tar', ['-xjf', archive, '-C', parent]);
@@ -125,6 +131,31 @@ async function main(): Promise<void> {
   rmSync(archive, { force: true });
   say(`unpacked ${names.length} model files into ${modelDir}; set SHERPA_MODEL_DIR to it`);
   process.stdout.write(`${modelDir}\n`);
+}
+
+/**
+ * How many model files in `dir` were hashed and matched `SHA256SUMS`; 0 when the model is incomplete,
+ * a file is not listed (only a hash actually seen counts — `verifyChecksums` skips unlisted files) or
+ * one does not match.
+ */
+async function checkedInPlace(dir: string): Promise<number> {
+  try {
+    return await matchingFiles(dir);
+  } catch {
+    return 0; // unreadable (a dangling link, permissions): download again rather than trust it
+  }
+}
+
+async function matchingFiles(dir: string): Promise<number> {
+  const check = findModelFiles(dir, { int8: false });
+  if (!check.ok) return 0;
+  const sums = parseChecksums(readFileSync(join(dir, CHECKSUM_FILE), 'utf8'));
+  const names = readdirSync(dir).filter((name) => name.endsWith('.onnx') || name === 'tokens.txt');
+  if (names.some((name) => !sums.has(name))) return 0;
+  for (const name of names) {
+    if ((await sha256File(join(dir, name))) !== sums.get(name)) return 0;
+  }
+  return names.length;
 }
 
 /** Stream `url` into `path`, hashing on the way; resolves with the sha256. */

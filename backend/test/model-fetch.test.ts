@@ -75,7 +75,7 @@ describe('npm run model:fetch', () => {
     expect(result.code, result.stderr).toBe(0);
     const modelDir = join(out, RECOMMENDED_MODEL.name);
     expect(result.stdout.trim()).toBe(modelDir);
-    expect(result.stderr).toContain(`sha256 ${archiveSha} verified`);
+    expect(result.stderr).toContain(`sha256 ${archiveSha} verified against --sha256`);
     const sums = readFileSync(join(modelDir, CHECKSUM_FILE), 'utf8');
     const tokensSha = createHash('sha256')
       .update(`content of ${RECOMMENDED_MODEL.files.tokens}`)
@@ -85,25 +85,48 @@ describe('npm run model:fetch', () => {
     expect(readFileSync(join(out, `${RECOMMENDED_MODEL.name}.tar.bz2.sha256`), 'utf8')).toContain(archiveSha);
     expect(existsSync(join(out, `${RECOMMENDED_MODEL.name}.tar.bz2`))).toBe(false);
 
+    // Engines start worker threads: closed in finally, so a failed expectation leaves none behind.
     const engine = createSherpaEngine({ modelDir, modulePath: STAND_IN, skipProbe: true });
-    expect(await engine.whenLoaded()).toEqual({ ready: true });
-    await engine.close();
+    try {
+      expect(await engine.whenLoaded()).toEqual({ ready: true });
+    } finally {
+      await engine.close();
+    }
 
     // Run again: verified in place, not downloaded again.
     const before = downloads;
     const again = await fetchModel(['--dir', out, '--url', `${base}/model.tar.bz2`, '--sha256', archiveSha]);
     expect(again.code).toBe(0);
-    expect(again.stderr).toContain('already present');
+    expect(again.stderr).toContain('already present; its 5 model files match');
     expect(downloads).toBe(before);
 
     // A file damaged after the fetch is caught by the engine at its next start.
     writeFileSync(join(modelDir, 'encoder-epoch-99-avg-1.int8.onnx'), 'bit rot');
     const damaged = createSherpaEngine({ modelDir, modulePath: STAND_IN, skipProbe: true });
-    expect(await damaged.whenLoaded()).toMatchObject({
-      ready: false,
-      message: expect.stringContaining('encoder-epoch-99-avg-1.int8.onnx is corrupt'),
-    });
-    await damaged.close();
+    try {
+      expect(await damaged.whenLoaded()).toMatchObject({
+        ready: false,
+        message: expect.stringContaining('encoder-epoch-99-avg-1.int8.onnx is corrupt'),
+      });
+    } finally {
+      await damaged.close();
+    }
+  }, 60_000);
+
+  it('never calls a model "present" on a SHA256SUMS that does not list its files: it downloads again', async () => {
+    const out = emptyDir();
+    const modelDir = join(out, RECOMMENDED_MODEL.name);
+    mkdirSync(modelDir);
+    for (const name of Object.values(RECOMMENDED_MODEL.files))
+      writeFileSync(join(modelDir, name), 'unverified');
+    writeFileSync(join(modelDir, CHECKSUM_FILE), '');
+    const before = downloads;
+    const result = await fetchModel(['--dir', out, '--url', `${base}/model.tar.bz2`, '--sha256', archiveSha]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toContain('already present');
+    expect(result.stderr).toContain('downloading again');
+    expect(downloads).toBe(before + 1);
+    expect(readFileSync(join(modelDir, CHECKSUM_FILE), 'utf8').trim().split('\n')).toHaveLength(5);
   }, 60_000);
 
   it('stops on a checksum mismatch (the pinned third-party value here), printing the hash it got', async () => {
@@ -113,6 +136,7 @@ describe('npm run model:fetch', () => {
     expect(result.stderr).toContain(`the download has sha256 ${archiveSha}`);
     expect(result.stderr).toContain(RECOMMENDED_MODEL.archiveSha256);
     expect(result.stderr).toContain('third-party');
+    expect(result.stderr).not.toContain('verified against');
     expect(existsSync(join(out, RECOMMENDED_MODEL.name))).toBe(false);
   }, 60_000);
 

@@ -4,7 +4,7 @@
  * the others keep serving, and a live session on Tencent (pointed at the local protocol fake) stores
  * records that say which engine served them.
  */
-import type { StartAck, StopAck } from '@realtime-voice/shared/voice';
+import type { StartAck, StopAck, VoiceError } from '@realtime-voice/shared/voice';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server';
 import { connectClient, type TestClient } from './support/clients';
@@ -49,8 +49,8 @@ afterAll(async () => {
   await fake?.close();
 });
 
-async function connect(userId: string): Promise<TestClient> {
-  const client = await connectClient('ours', server.url, { auth: { token: await tokenFor(userId) } });
+async function connect(userId: string, target: RunningServer = server): Promise<TestClient> {
+  const client = await connectClient('ours', target.url, { auth: { token: await tokenFor(userId) } });
   clients.push(client);
   return client;
 }
@@ -92,4 +92,49 @@ describe('configured engines', () => {
     expect(records.map((r) => [r.text, r.engine, r.language])).toEqual([['你好 世界', 'tencent', 'zh-CN']]);
     expect(fake.connections.at(-1)!.params.engine_model_type).toBe('16k_zh');
   });
+});
+
+describe('Tencent errors reach the client with our codes', () => {
+  let failing: FakeTencentServer | undefined;
+  let failingServer: RunningServer | undefined;
+
+  afterAll(async () => {
+    await failingServer?.close();
+    await failing?.close();
+  });
+
+  it('a concurrency limit at start is ENGINE_BUSY; a mid-stream 4008 is a session-error ENGINE_TIMEOUT', async () => {
+    // First connection: 4006 at the handshake; the next: 4008 after 300 ms of audio.
+    failing = await startFakeTencentAsr({
+      handshake: { code: 4006, message: '账号当前调用并发超限' },
+      handshakeFaults: 1,
+      failAfterAudioMs: 300,
+      error: { code: 4008, message: '客户端超过15秒未发送音频数据' },
+    });
+    failingServer = await startTestServer({
+      engines: 'configured',
+      env: {
+        ASR_ENGINE: 'tencent',
+        TENCENT_APP_ID: FAKE_TENCENT_CREDENTIALS.appId,
+        TENCENT_SECRET_ID: FAKE_TENCENT_CREDENTIALS.secretId,
+        TENCENT_SECRET_KEY: FAKE_TENCENT_CREDENTIALS.secretKey,
+        TENCENT_ASR_ENDPOINT: failing.endpoint,
+      },
+    });
+    const socket = await connect('tencent-errors', failingServer);
+    const busy = await socket.ack<StartAck>('start', { sampleRate: 16000 });
+    expect(busy).toMatchObject({
+      ok: false,
+      error: { code: 'ENGINE_BUSY', message: expect.stringContaining('4006') },
+    });
+
+    const sessionError = new Promise<VoiceError>((resolve) => socket.once('session-error', resolve));
+    const started = await socket.ack<StartAck>('start', { sampleRate: 16000 });
+    expect(started.ok).toBe(true);
+    socket.emit('audio', tonePcm(500, true));
+    expect(await sessionError).toMatchObject({
+      code: 'ENGINE_TIMEOUT',
+      message: expect.stringContaining('Tencent ASR error 4008'),
+    });
+  }, 60_000);
 });

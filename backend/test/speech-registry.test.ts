@@ -29,12 +29,27 @@ describe('createEngineRegistry', () => {
     expect(registry.list()).toEqual([a, b]);
   });
 
-  it('refuses an unknown default and duplicate names at construction', () => {
+  it('refuses an unknown default and duplicate names at construction, with codes', () => {
     expect(() => createEngineRegistry([fakeEngine('a')], 'b')).toThrow(
-      /Default speech engine "b" is not registered \(known: a\)/,
+      expect.objectContaining({
+        code: 'UNKNOWN_ENGINE',
+        message: expect.stringMatching(
+          /Default speech engine "b" \(ASR_ENGINE\) is not registered \(known: a\)/,
+        ),
+      }),
     );
     expect(() => createEngineRegistry([], 'a')).toThrow(/known: none/);
-    expect(() => createEngineRegistry([fakeEngine('a'), fakeEngine('a')], 'a')).toThrow(/registered twice/);
+    expect(() => createEngineRegistry([fakeEngine('a'), fakeEngine('a')], 'a')).toThrow(
+      expect.objectContaining({ code: 'ENGINE_REGISTERED_TWICE', message: expect.stringMatching(/twice/) }),
+    );
+  });
+
+  it('closes the engines it was given when it refuses them (nobody else would)', () => {
+    const closed: string[] = [];
+    expect(() =>
+      createEngineRegistry([fakeEngine('pocketsphinx', closed), fakeEngine('tencent', closed)], 'whisper'),
+    ).toThrow(/whisper/);
+    expect(closed.sort()).toEqual(['pocketsphinx', 'tencent']);
   });
 
   it('closes every engine', async () => {

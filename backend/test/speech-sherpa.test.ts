@@ -7,8 +7,8 @@
  * module with the package's API (`support/fake-sherpa-onnx.cjs`); real recognition runs only when
  * SHERPA_MODEL_DIR points at a model and is reported as skipped otherwise.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FinalHypothesis, SpeechError, SpeechStream } from '../src/speech';
@@ -62,13 +62,32 @@ describe('sherpa-onnx model checks (before anything is loaded)', () => {
       slow,
       'module.exports = { OnlineRecognizer: class { constructor() { const end = Date.now() + 60000; while (Date.now() < end); } } };',
     );
-    const engine = createSherpaEngine({ modelDir: dir, modulePath: slow, probeTimeoutMs: 90_000 });
+    // engineFor: if an expectation fails before close(), afterEach still kills the probe.
+    const engine = engineFor({ modelDir: dir, modulePath: slow, probeTimeoutMs: 90_000 });
     expect(engine.status()).toMatchObject({ code: 'ENGINE_LOADING' });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const started = performance.now();
     await engine.close();
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(engine.status()).toMatchObject({ ready: false, code: 'ENGINE_CLOSED' });
+  });
+
+  it('close() while the worker threads load the model stops them instead of waiting', async () => {
+    const dir = modelDir();
+    const slow = join(dir, 'slow-module.cjs');
+    writeFileSync(
+      slow,
+      'module.exports = { OnlineRecognizer: class { constructor() { const end = Date.now() + 60000; while (Date.now() < end); } } };',
+    );
+    const engine = engineFor({ modelDir: dir, modulePath: slow, skipProbe: true, workers: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = performance.now();
+    await engine.close();
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(await engine.whenLoaded()).toMatchObject({ ready: false, code: 'ENGINE_CLOSED' });
+    await expect(engine.createStream({ sampleRate: 16000 }, NO_CALLBACKS)).rejects.toMatchObject({
+      code: 'ENGINE_CLOSED',
+    });
   });
 
   it('without SHERPA_MODEL_DIR: unavailable, saying how to get a model', async () => {
@@ -99,6 +118,32 @@ describe('sherpa-onnx model checks (before anything is loaded)', () => {
     });
     const noTokens = engineFor({ modelDir: modelDir({ tokens: '' }) });
     expect(noTokens.status()).toMatchObject({ message: expect.stringContaining('missing tokens.txt') });
+  });
+
+  it('an unreadable file (a dangling link) is a status naming it, never a throw at start', () => {
+    const dir = modelDir({ encoder: '' });
+    symlinkSync(join(dir, 'gone.onnx'), join(dir, RECOMMENDED_MODEL.files.encoder));
+    const engine = engineFor({ modelDir: dir, modulePath: STAND_IN });
+    expect(engine.status()).toMatchObject({
+      ready: false,
+      code: 'ENGINE_UNAVAILABLE',
+      message: expect.stringMatching(/cannot be read: ENOENT.*encoder-epoch-99-avg-1\.onnx/),
+    });
+  });
+
+  it('checks SHA256SUMS whatever form the directory path takes (not only a normalized one)', async () => {
+    const dir = modelDir();
+    writeFileSync(join(dir, CHECKSUM_FILE), `${'0'.repeat(64)}  ${RECOMMENDED_MODEL.files.encoder}\n`);
+    const engine = engineFor({
+      modelDir: `${dirname(dir)}/./${basename(dir)}/`,
+      modulePath: STAND_IN,
+      int8: false,
+      skipProbe: true,
+    });
+    expect(await engine.whenLoaded()).toMatchObject({
+      ready: false,
+      message: expect.stringContaining('encoder-epoch-99-avg-1.onnx is corrupt'),
+    });
   });
 
   it('prefers the int8 encoder and joiner but keeps the float decoder', () => {
@@ -319,8 +364,11 @@ describe('sherpa-onnx worker threads (stand-in recognizer with the same API)', (
 });
 
 describe('sherpa-onnx real recognition', () => {
+  // Collected as skipped (never run, never counted as passed) without a model; the title carries why.
   it.skipIf(!MODEL_DIR)(
-    'recognises English speech with the bilingual model (skipped: SHERPA_MODEL_DIR is not set — no model can be downloaded on this machine)',
+    MODEL_DIR
+      ? `recognises English speech with the bilingual model in ${MODEL_DIR}`
+      : 'recognises English speech with the bilingual model — skipped: SHERPA_MODEL_DIR is not set (no model can be downloaded on this machine; run `npm run model:fetch` where one can)',
     async () => {
       const engine = engineFor({ modelDir: MODEL_DIR! });
       expect(await engine.whenLoaded()).toEqual({ ready: true });

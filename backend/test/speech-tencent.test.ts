@@ -12,6 +12,7 @@ import {
   signTencent,
   type TencentEngineOptions,
 } from '../src/speech/tencent';
+import { openTencentSocket } from '../src/speech/tencent/stream';
 import {
   FAKE_TENCENT_CREDENTIALS,
   type FakeTencentOptions,
@@ -68,6 +69,28 @@ describe('Tencent signature', () => {
     expect(voiceId).toBe('RnKu9FODFHK5FPpsrN');
     // The URL in Tencent's documentation, byte for byte.
     expect(url).toBe(`wss://${VECTOR.text}&signature=HepdTRX6u155qIPKNKC%2B3U0j1N0%3D`);
+  });
+
+  it("signs over Tencent's host even when connecting elsewhere (a proxy or a test server)", () => {
+    const { url } = buildTencentUrl({
+      credentials: VECTOR,
+      endpoint: 'ws://127.0.0.1:9999',
+      params: {
+        engine_model_type: '16k_zh',
+        filter_dirty: '1',
+        filter_modal: '1',
+        filter_punc: '1',
+        needvad: '1',
+        voice_format: '1',
+      },
+      timestamp: 1592294092,
+      validSeconds: 86_400,
+      nonce: 1592294092123,
+      voiceId: 'RnKu9FODFHK5FPpsrN',
+    });
+    expect(url).toBe(
+      `ws://127.0.0.1:9999${VECTOR.text.slice('asr.cloud.tencent.com'.length)}&signature=HepdTRX6u155qIPKNKC%2B3U0j1N0%3D`,
+    );
   });
 
   it('signs a different text differently (the key and every parameter count)', () => {
@@ -136,6 +159,15 @@ async function open(target: SpeechEngine, language = 'zh-CN'): Promise<Recorded>
 /** Two "utterances" for the fake: 600 ms loud, 400 ms quiet, 500 ms loud, 100 ms quiet. */
 function twoUtterances(): Buffer {
   return Buffer.concat([tonePcm(600, true), tonePcm(400, false), tonePcm(500, true), tonePcm(100, false)]);
+}
+
+/** Wait until `condition` holds (polling), or fail after `ms`. */
+async function until(condition: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 function writeInChunks(stream: SpeechStream, pcm: Uint8Array, size: number): void {
@@ -314,6 +346,19 @@ describe('Tencent engine against the documented protocol', () => {
     });
   });
 
+  it('reports a final:1 that comes before our end message as ENGINE_FAILED (never a silent stop)', async () => {
+    const { engine } = await setup({ finalAfterAudioMs: 300 });
+    const run = await open(engine);
+    run.stream.write(twoUtterances());
+    const error = await run.failed;
+    expect(error).toMatchObject({
+      code: 'ENGINE_FAILED',
+      message: expect.stringContaining('before the end'),
+    });
+    await run.stream.flush();
+    expect(run.errors).toHaveLength(1);
+  });
+
   it("maps Tencent's no-audio timeout (4008) to ENGINE_TIMEOUT", async () => {
     const { engine } = await setup({ noAudioTimeoutMs: 200 });
     const run = await open(engine);
@@ -323,11 +368,12 @@ describe('Tencent engine against the documented protocol', () => {
   });
 
   it('keeps a paused stream alive with silence frames, and keeps finals on our audio timeline', async () => {
-    const { fake, engine } = await setup({ noAudioTimeoutMs: 700 }, { keepAliveMs: 200 });
+    // Timeout 5× the keep-alive interval: an event loop stalled by a loaded machine must not fail it.
+    const { fake, engine } = await setup({ noAudioTimeoutMs: 1000 }, { keepAliveMs: 200 });
     const run = await open(engine);
     run.stream.write(Buffer.concat([tonePcm(300, true), tonePcm(400, false)]));
     // A pause twice as long as the server's no-audio timeout (a recorder paused in the background).
-    await new Promise((resolve) => setTimeout(resolve, 1400));
+    await new Promise((resolve) => setTimeout(resolve, 2000));
     run.stream.write(Buffer.concat([tonePcm(300, true), tonePcm(400, false)]));
     await run.stream.flush();
     expect(run.errors).toEqual([]);
@@ -335,6 +381,7 @@ describe('Tencent engine against the documented protocol', () => {
     // The second utterance starts 700 ms into the audio we were given, whatever silence was inserted.
     expect(run.finals[1]!.startMs).toBeGreaterThanOrEqual(690);
     expect(run.finals[1]!.startMs).toBeLessThanOrEqual(720);
+    // Frames beyond the 1400 ms of audio we wrote (35 frames of 40 ms) are keep-alive silence.
     const silent = fake.connections[0]!.frames.length - Math.ceil((1400 * 32) / 1280);
     expect(silent).toBeGreaterThanOrEqual(3);
   });
@@ -362,6 +409,42 @@ describe('Tencent engine against the documented protocol', () => {
     expect([run.partials.length, run.finals.length, run.errors.length]).toEqual(counts);
   });
 
+  it('close() while flush() waits for final:1 resolves that flush, without an error', async () => {
+    const { fake, engine } = await setup({ ignoreEnd: true }, { finalTimeoutMs: 30_000 });
+    const run = await open(engine);
+    run.stream.write(tonePcm(100, false));
+    const flushing = run.stream.flush();
+    await until(() => fake.connections[0]?.endReceived === true);
+    await run.stream.close();
+    await flushing;
+    expect(run.errors).toEqual([]);
+    await fake.closedConnections(1);
+  });
+
+  it('engine close() during a handshake ends it at once (ENGINE_CLOSED) and leaves no socket', async () => {
+    const { fake, engine } = await setup({ handshake: 'silent' }, { handshakeTimeoutMs: 30_000 });
+    const pending = open(engine).catch((error: SpeechError) => error);
+    await until(() => fake.connections.length === 1);
+    const started = performance.now();
+    await engine.close();
+    expect(await pending).toMatchObject({ code: 'ENGINE_CLOSED' });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    await fake.closedConnections(1);
+  });
+
+  it('engine close() during the retry wait ends it without another attempt', async () => {
+    const { fake, engine } = await setup(
+      { handshake: { code: 5000, message: '后台错误，请重试' } },
+      { retryDelayMs: 30_000, connectAttempts: 2 },
+    );
+    const pending = open(engine).catch((error: SpeechError) => error);
+    await until(() => fake.connections.length === 1);
+    await fake.closedConnections(1);
+    await engine.close();
+    expect(await pending).toMatchObject({ code: 'ENGINE_CLOSED' });
+    expect(fake.connections).toHaveLength(1);
+  });
+
   it('refuses unsupported languages and sample rates before connecting', async () => {
     const { fake, engine } = await setup();
     await expect(open(engine, 'fr-FR')).rejects.toMatchObject({ code: 'UNSUPPORTED_LANGUAGE' });
@@ -369,5 +452,44 @@ describe('Tencent engine against the documented protocol', () => {
       engine.createStream({ sampleRate: 8000 }, { onPartial() {}, onFinal() {}, onError() {} }),
     ).rejects.toMatchObject({ code: 'UNSUPPORTED_SAMPLE_RATE' });
     expect(fake.connections).toHaveLength(0);
+  });
+});
+
+describe('the local Tencent stand-in follows the documentation, not our client', () => {
+  const params = { engine_model_type: '16k_zh', voice_format: '1', needvad: '1' };
+
+  it('refuses a signature over the address it was reached at (Tencent signs its own host): 4002', async () => {
+    fake = await startFakeTencentAsr();
+    const host = new URL(fake.endpoint).host;
+    const timestamp = Math.floor(Date.now() / 1000);
+    const signed: Record<string, string> = {
+      ...params,
+      secretid: FAKE_TENCENT_CREDENTIALS.secretId,
+      timestamp: String(timestamp),
+      expired: String(timestamp + 3600),
+      nonce: '12345',
+      voice_id: 'wrong-host-signature',
+    };
+    const signature = signTencent(
+      FAKE_TENCENT_CREDENTIALS.secretKey,
+      signingString(host, FAKE_TENCENT_CREDENTIALS.appId, signed),
+    );
+    const query = new URLSearchParams({ ...signed, signature }).toString();
+    await expect(
+      openTencentSocket(`${fake.endpoint}/asr/v2/${FAKE_TENCENT_CREDENTIALS.appId}?${query}`, 5_000),
+    ).rejects.toMatchObject({ tencentCode: 4002, message: expect.stringContaining('signature mismatch') });
+  });
+
+  it('refuses a reused voice_id (4001) and a signature valid for 90 days or more (4002)', async () => {
+    fake = await startFakeTencentAsr();
+    const options = { credentials: FAKE_TENCENT_CREDENTIALS, endpoint: fake.endpoint, params };
+    const first = await openTencentSocket(buildTencentUrl({ ...options, voiceId: 'same-id' }).url, 5_000);
+    first.close();
+    await expect(
+      openTencentSocket(buildTencentUrl({ ...options, voiceId: 'same-id' }).url, 5_000),
+    ).rejects.toMatchObject({ tencentCode: 4001, message: expect.stringContaining('already used') });
+    await expect(
+      openTencentSocket(buildTencentUrl({ ...options, validSeconds: 90 * 86_400 }).url, 5_000),
+    ).rejects.toMatchObject({ tencentCode: 4002, message: expect.stringContaining('90 days') });
   });
 });

@@ -18,6 +18,8 @@ export type SpeechErrorCode =
   | 'ENGINE_LOADING'
   | 'ENGINE_CLOSED'
   | 'UNKNOWN_ENGINE'
+  /** Two engines with one name given to the registry (a programming mistake, found at start). */
+  | 'ENGINE_REGISTERED_TWICE'
   | 'UNSUPPORTED_SAMPLE_RATE'
   | 'UNSUPPORTED_LANGUAGE'
   | 'WAV_NOT_RIFF'

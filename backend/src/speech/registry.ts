@@ -6,6 +6,7 @@
  */
 
 import type { SpeechEngine } from './engine';
+import { SpeechError } from './errors';
 
 /** Engines by name, with a default. */
 export interface EngineRegistry {
@@ -19,25 +20,39 @@ export interface EngineRegistry {
 }
 
 /**
- * Build a registry. Throws when names repeat or `defaultName` is not among the engines — both are
- * configuration mistakes that should stop the server at start, not surface at the first session.
+ * Build a registry; it owns the engines from here on. Throws a `SpeechError` when names repeat
+ * (`ENGINE_REGISTERED_TWICE`) or `defaultName` is not among the engines (`UNKNOWN_ENGINE`, e.g. a mistyped
+ * `ASR_ENGINE`) — mistakes that should stop the server at start, not surface at the first session. Before
+ * throwing it closes the engines it was given (they may already be loading a model in workers or a child
+ * process, and nobody else holds them to close).
  *
  * @example
  * const registry = createEngineRegistry([createPocketsphinxEngine()], 'pocketsphinx');
  * const engine = registry.get(options.engine); // undefined → UNKNOWN_ENGINE
  */
 export function createEngineRegistry(engines: readonly SpeechEngine[], defaultName: string): EngineRegistry {
+  const refuse = (error: SpeechError): never => {
+    for (const engine of engines) engine.close().catch(() => undefined);
+    throw error;
+  };
   const byName = new Map<string, SpeechEngine>();
   for (const engine of engines) {
     if (byName.has(engine.name)) {
-      throw new Error(`Speech engine "${engine.name}" is registered twice.`);
+      refuse(
+        new SpeechError('ENGINE_REGISTERED_TWICE', `Speech engine "${engine.name}" is registered twice.`),
+      );
     }
     byName.set(engine.name, engine);
   }
   const defaultEngine = byName.get(defaultName);
   if (!defaultEngine) {
     const known = [...byName.keys()].join(', ') || 'none';
-    throw new Error(`Default speech engine "${defaultName}" is not registered (known: ${known}).`);
+    return refuse(
+      new SpeechError(
+        'UNKNOWN_ENGINE',
+        `Default speech engine "${defaultName}" (ASR_ENGINE) is not registered (known: ${known}).`,
+      ),
+    );
   }
   return {
     get: (name) => (name === undefined ? defaultEngine : byName.get(name)),

@@ -2,13 +2,17 @@
  * @module fake-tencent-asr — a local server that follows Tencent Cloud's documented real-time ASR message
  * sequence (WebSocket API 2.0), for testing our client without the cloud.
  *
- * What it does like the real one: checks the signed URL (HMAC-SHA1 over `<host>/asr/v2/<appid>?<sorted
- * params>`, `expired` in the future, required parameters), answers the handshake with `{code:0,…}` or an
- * error code and closes, takes binary PCM, reports each utterance as `slice_type` 0 → 1… → 2 with
- * `index`/`start_time`/`end_time` in audio milliseconds, answers `{"type":"end"}` with the last result and
- * `{final:1}` and closes, sends 4008 when no audio arrives within its timeout, 4010 for an unknown text
- * message. What it cannot do is recognise: loud samples (|x| ≥ 1000) count as speech, 300 ms of quiet ends
- * an utterance, and the text of utterance n is `texts[n]` (revealed word by word while "speaking").
+ * What it does like the real one (Tencent's API 2.0 documentation, not our client, is the reference):
+ * checks the signed URL (HMAC-SHA1 over `asr.cloud.tencent.com/asr/v2/<appid>?<sorted params>` — Tencent's
+ * own host, whatever address the request came to — required parameters, `timestamp` near now, `expired`
+ * after now and less than 90 days after `timestamp`, `nonce` a positive integer of at most 10 digits, a
+ * `voice_id` never used before) and answers 4002 (signature) or 4001 (parameters) and closes; answers the
+ * handshake with `{code:0,…}`; takes binary audio (4007 unless `voice_format=1`, PCM), reports each
+ * utterance as `slice_type` 0 → 1… → 2 with `index`/`start_time`/`end_time` in audio milliseconds, answers
+ * `{"type":"end"}` with the last result and `{final:1}` and closes, sends 4008 when no audio arrives within
+ * its timeout (Tencent: 15 s), 4010 for an unknown text message. What it cannot do is recognise: loud
+ * samples (|x| ≥ 1000) count as speech, 300 ms of quiet ends an utterance, and the text of utterance n is
+ * `texts[n]` (revealed word by word while "speaking").
  * Faults are scripted with options. Every connection's frames are recorded with arrival times.
  */
 import { createHmac } from 'node:crypto';
@@ -34,6 +38,8 @@ export interface FakeTencentOptions {
   readonly error?: { readonly code: number; readonly message: string };
   /** After this much audio (ms) drop the TCP connection without a message. */
   readonly dropAfterAudioMs?: number;
+  /** After this much audio (ms) send `{final:1}` and close without being asked (not documented: a fault). */
+  readonly finalAfterAudioMs?: number;
   /** No binary frame for this long → 4008 and close (Tencent: 15 s). */
   readonly noAudioTimeoutMs?: number;
   /** Never answer `{"type":"end"}`. */
@@ -75,6 +81,8 @@ export async function startFakeTencentAsr(options: FakeTencentOptions = {}): Pro
     for (const waiter of closeWaiters.filter((w) => w.count <= closedCount)) waiter.resolve();
   };
 
+  const usedVoiceIds = new Set<string>();
+
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     const url = new URL(request.url ?? '/', `http://${request.headers.host}`);
     const params = Object.fromEntries(url.searchParams.entries());
@@ -86,6 +94,7 @@ export async function startFakeTencentAsr(options: FakeTencentOptions = {}): Pro
       closedWith: undefined,
     };
     connections.push(connection);
+    socket.on('error', () => undefined); // a client that vanishes mid-frame; 'close' follows
     socket.on('close', (code) => {
       connection.closedWith = code;
       clearTimeout(idle);
@@ -111,9 +120,15 @@ export async function startFakeTencentAsr(options: FakeTencentOptions = {}): Pro
     };
     let idle: NodeJS.Timeout | undefined;
 
-    const authError = checkSignature(request, url);
+    const authError = checkSignature(url);
     if (authError) {
       fail(4002, authError);
+      return;
+    }
+    const paramError = checkParams(params, usedVoiceIds);
+    usedVoiceIds.add(voiceId);
+    if (paramError) {
+      fail(4001, paramError);
       return;
     }
     const faulty = options.handshakeFaults === undefined || connections.length <= options.handshakeFaults;
@@ -130,7 +145,7 @@ export async function startFakeTencentAsr(options: FakeTencentOptions = {}): Pro
 
     const armIdle = () => {
       clearTimeout(idle);
-      idle = setTimeout(() => fail(4008, '客户端数据上传超时'), options.noAudioTimeoutMs ?? 15_000);
+      idle = setTimeout(() => fail(4008, '客户端超过15秒未发送音频数据'), options.noAudioTimeoutMs ?? 15_000);
     };
     armIdle();
 
@@ -166,6 +181,8 @@ export async function startFakeTencentAsr(options: FakeTencentOptions = {}): Pro
     };
 
     socket.on('message', (data, isBinary) => {
+      // After an error the connection is over (frames already in flight are ignored, as by a closed peer).
+      if (socket.readyState !== socket.OPEN) return;
       if (!isBinary) {
         const text = data.toString();
         if (text.replace(/\s/g, '') !== '{"type":"end"}') {
@@ -183,6 +200,11 @@ export async function startFakeTencentAsr(options: FakeTencentOptions = {}): Pro
       const chunk = data as Buffer;
       connection.frames.push({ at: performance.now(), bytes: chunk.length });
       armIdle();
+      // Without voice_format the service takes speex (its documented default), and PCM does not decode.
+      if (params.voice_format !== '1') {
+        fail(4007, '音频解码失败，请检查上传音频数据格式与调用参数一致');
+        return;
+      }
       for (let i = 0; i + 1 < chunk.length; i += 2) {
         const loud = Math.abs(chunk.readInt16LE(i)) >= LOUD;
         audioMs += 1 / 16;
@@ -224,6 +246,9 @@ export async function startFakeTencentAsr(options: FakeTencentOptions = {}): Pro
       }
       if (options.dropAfterAudioMs !== undefined && audioMs >= options.dropAfterAudioMs) {
         socket.terminate();
+      } else if (options.finalAfterAudioMs !== undefined && audioMs >= options.finalAfterAudioMs) {
+        send({ final: 1 });
+        socket.close(1000);
       } else if (options.failAfterAudioMs !== undefined && audioMs >= options.failAfterAudioMs) {
         const error = options.error ?? { code: 5000, message: '后台错误，请重试' };
         fail(error.code, error.message);
@@ -250,7 +275,7 @@ export async function startFakeTencentAsr(options: FakeTencentOptions = {}): Pro
 }
 
 /** Tencent's check of the signed URL; a reason when it fails. */
-function checkSignature(request: IncomingMessage, url: URL): string | undefined {
+function checkSignature(url: URL): string | undefined {
   const match = /^\/asr\/v2\/(\d+)$/.exec(url.pathname);
   if (!match || match[1] !== FAKE_TENCENT_CREDENTIALS.appId) return 'unknown appid';
   const params = Object.fromEntries(url.searchParams.entries());
@@ -266,14 +291,33 @@ function checkSignature(request: IncomingMessage, url: URL): string | undefined 
     if (!params[required]) return `missing ${required}`;
   }
   if (params.secretid !== FAKE_TENCENT_CREDENTIALS.secretId) return 'unknown secretid';
-  if (Number(params.expired) <= Date.now() / 1000) return 'signature expired';
-  const text = `${request.headers.host}/asr/v2/${match[1]}?${Object.keys(params)
+  const now = Date.now() / 1000;
+  const timestamp = Number(params.timestamp);
+  const expired = Number(params.expired);
+  if (!Number.isInteger(timestamp) || Math.abs(timestamp - now) > 600) return 'timestamp too far from now';
+  if (!Number.isInteger(expired) || expired <= now) return 'signature expired';
+  if (expired - timestamp >= 90 * 86_400) return 'expired must be less than 90 days after timestamp';
+  // Signed over Tencent's host as documented, not the Host header (a test or proxy address).
+  const text = `asr.cloud.tencent.com/asr/v2/${match[1]}?${Object.keys(params)
     .filter((key) => key !== 'signature')
     .sort()
     .map((key) => `${key}=${params[key]}`)
     .join('&')}`;
   const expected = createHmac('sha1', FAKE_TENCENT_CREDENTIALS.secretKey).update(text).digest('base64');
   return expected === params.signature ? undefined : 'signature mismatch';
+}
+
+/** The documented parameter rules checked after the signature; a reason when one is broken. */
+function checkParams(
+  params: Readonly<Record<string, string>>,
+  used: ReadonlySet<string>,
+): string | undefined {
+  if (!/^[1-9]\d{0,9}$/.test(params.nonce ?? ''))
+    return 'nonce must be a positive integer of at most 10 digits';
+  // "Every connection needs a new voice_id; after any interruption the old one is void."
+  if (used.has(params.voice_id ?? '')) return `voice_id ${params.voice_id} was already used`;
+  if ((params.voice_id ?? '').length > 128) return 'voice_id longer than 128 characters';
+  return undefined;
 }
 
 /** PCM of `ms` milliseconds: a loud tone (speech for the fake) or silence. */

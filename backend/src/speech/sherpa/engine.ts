@@ -64,6 +64,12 @@ const TAIL_PADDING_MS = 660;
 
 let nextStreamId = 1;
 
+const CLOSED: EngineStatus = {
+  ready: false,
+  code: 'ENGINE_CLOSED',
+  message: 'The sherpa-onnx engine is closed.',
+};
+
 function unavailable(message: string): EngineStatus {
   return { ready: false, code: 'ENGINE_UNAVAILABLE', message };
 }
@@ -150,8 +156,7 @@ export function createSherpaEngine(options: SherpaEngineOptions = {}): SherpaEng
           );
         }
       }
-      if (closed)
-        return { ready: false, code: 'ENGINE_CLOSED', message: 'The sherpa-onnx engine is closed.' };
+      if (closed) return CLOSED;
       const count = Math.max(1, options.workers ?? 1);
       for (let i = 0; i < count; i += 1) {
         workers.push(
@@ -175,14 +180,16 @@ export function createSherpaEngine(options: SherpaEngineOptions = {}): SherpaEng
           `sherpa-onnx could not check the model in ${options.modelDir}: ${error instanceof Error ? error.message : String(error)}`,
         ),
       )
-      .then((result) => {
-        if (!closed) status = result;
+      .then((result): EngineStatus => {
+        // Closed meanwhile: say so (the stale `ENGINE_LOADING` would promise a load that never comes).
+        if (closed) return CLOSED;
+        status = result;
         return status;
       });
   }
 
   const currentStatus = (): EngineStatus => {
-    if (closed) return { ready: false, code: 'ENGINE_CLOSED', message: 'The sherpa-onnx engine is closed.' };
+    if (closed) return CLOSED;
     const lost = workers.find((worker) => worker.failed)?.failed;
     return lost ? unavailable(`sherpa-onnx stopped: ${lost}`) : status;
   };
@@ -231,6 +238,9 @@ export function createSherpaEngine(options: SherpaEngineOptions = {}): SherpaEng
       closed = true;
       closing.abort();
       await Promise.all([...streams].map((stream) => stream.close()));
+      // Workers still loading the model are stopped now, not after the load (seconds for a real model);
+      // loading then settles at once. No worker is started after `closed` is set.
+      await Promise.all(workers.map((worker) => worker.terminate()));
       await loading;
       await Promise.all(workers.map((worker) => worker.terminate()));
       workers.length = 0;

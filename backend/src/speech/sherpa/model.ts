@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 /** The recommended model: bilingual Mandarin + English streaming zipformer from the k2-fsa release. */
 export const RECOMMENDED_MODEL = {
@@ -59,19 +59,29 @@ const FETCH_HINT =
  * if (!check.ok) log.warn(check.message);
  */
 export function findModelFiles(dir: string, options: { readonly int8?: boolean } = {}): ModelCheck {
+  try {
+    return inspectModelDir(dir, options.int8 ?? false);
+  } catch (error) {
+    // A directory or file that cannot be read (permissions, a dangling link): a status, never a throw —
+    // the engine is built while the server starts.
+    const reason = error instanceof Error ? error.message : String(error);
+    return { ok: false, message: `sherpa-onnx model in ${dir} cannot be read: ${reason}. ${FETCH_HINT}` };
+  }
+}
+
+function inspectModelDir(dir: string, int8: boolean): ModelCheck {
   if (!existsSync(dir))
     return { ok: false, message: `SHERPA_MODEL_DIR ${dir} does not exist. ${FETCH_HINT}` };
   if (!statSync(dir).isDirectory()) {
     return { ok: false, message: `SHERPA_MODEL_DIR ${dir} is not a directory. ${FETCH_HINT}` };
   }
   const names = readdirSync(dir);
-  const pick = (role: 'encoder' | 'decoder' | 'joiner', int8: boolean): string | undefined => {
+  const pick = (role: 'encoder' | 'decoder' | 'joiner', preferInt8: boolean): string | undefined => {
     const candidates = names.filter((name) => name.startsWith(role) && name.endsWith('.onnx')).sort();
     const quantized = candidates.filter((name) => name.endsWith('.int8.onnx'));
     const float = candidates.filter((name) => !name.endsWith('.int8.onnx'));
-    return (int8 ? (quantized[0] ?? float[0]) : (float[0] ?? quantized[0])) ?? undefined;
+    return (preferInt8 ? (quantized[0] ?? float[0]) : (float[0] ?? quantized[0])) ?? undefined;
   };
-  const int8 = options.int8 ?? false;
   const chosen = {
     encoder: pick('encoder', int8),
     decoder: pick('decoder', false),
@@ -136,7 +146,8 @@ export async function verifyChecksums(dir: string, files: SherpaModelFiles): Pro
   if (!existsSync(listPath)) return undefined;
   const sums = parseChecksums(readFileSync(listPath, 'utf8'));
   for (const path of Object.values(files)) {
-    const name = path.slice(dir.length).replace(/^[/\\]+/, '');
+    // The files sit directly in `dir` (`findModelFiles` joined them, which also normalizes `dir`).
+    const name = basename(path);
     const expected = sums.get(name);
     if (expected === undefined) continue;
     const actual = await sha256File(path);

@@ -96,6 +96,8 @@ export function createTencentEngine(options: TencentEngineOptions = {}): SpeechE
   const cooldownMs = options.operatorCooldownMs ?? 60_000;
   let operatorError: { error: TencentError; until: number } | undefined;
   let closed = false;
+  /** Aborted by `close()`: ends handshakes in flight and retry waits. */
+  const closing = new AbortController();
   const streams = new Set<SpeechStream>();
 
   const status = (): EngineStatus => {
@@ -129,7 +131,7 @@ export function createTencentEngine(options: TencentEngineOptions = {}): SpeechE
         },
       });
       try {
-        return await openTencentSocket(url, options.handshakeTimeoutMs ?? 10_000);
+        return await openTencentSocket(url, options.handshakeTimeoutMs ?? 10_000, closing.signal);
       } catch (error) {
         const again =
           attempt < attempts &&
@@ -137,7 +139,15 @@ export function createTencentEngine(options: TencentEngineOptions = {}): SpeechE
           error !== null &&
           (error as { retryable?: boolean }).retryable === true;
         if (!again) throw error;
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            closing.signal.removeEventListener('abort', done);
+            resolve();
+          };
+          const timer = setTimeout(done, delay);
+          closing.signal.addEventListener('abort', done, { once: true });
+        });
         delay *= 2;
         if (closed) throw new SpeechError('ENGINE_CLOSED', 'The Tencent engine is closed.');
       }
@@ -209,6 +219,7 @@ export function createTencentEngine(options: TencentEngineOptions = {}): SpeechE
 
     async close() {
       closed = true;
+      closing.abort();
       await Promise.all([...streams].map((stream) => stream.close()));
       streams.clear();
     },

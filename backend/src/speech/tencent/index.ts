@@ -9,5 +9,6 @@ export {
   signingString,
   signTencent,
   TENCENT_ASR_ENDPOINT,
+  TENCENT_ASR_HOST,
   type TencentCredentials,
 } from './signature';

@@ -19,6 +19,12 @@ export interface TencentCredentials {
 export const TENCENT_ASR_ENDPOINT = 'wss://asr.cloud.tencent.com';
 
 /**
+ * The host in the signing string. Tencent checks the signature against its own host, so it stays this
+ * whatever `endpoint` the connection goes to (a proxy forwards the query, signature included, unchanged).
+ */
+export const TENCENT_ASR_HOST = 'asr.cloud.tencent.com';
+
+/**
  * The text Tencent signs: `<host>/asr/v2/<appid>?<sorted params>` with raw (not URL-encoded) values.
  *
  * @example
@@ -48,7 +54,7 @@ export interface TencentUrlOptions {
   readonly credentials: TencentCredentials;
   /** Recognition parameters (`engine_model_type`, `voice_format`, `needvad`, …). */
   readonly params: Readonly<Record<string, string>>;
-  /** Default `wss://asr.cloud.tencent.com`. */
+  /** Where to connect (default `wss://asr.cloud.tencent.com`); the signature still names `TENCENT_ASR_HOST`. */
   readonly endpoint?: string;
   /** Seconds since the epoch (default now). */
   readonly timestamp?: number;
@@ -86,7 +92,7 @@ export function buildTencentUrl(options: TencentUrlOptions): SignedTencentUrl {
   };
   const signature = signTencent(
     options.credentials.secretKey,
-    signingString(endpoint.host, options.credentials.appId, params),
+    signingString(TENCENT_ASR_HOST, options.credentials.appId, params),
   );
   const query = Object.keys(params)
     .sort()

@@ -36,19 +36,26 @@ export interface TencentStreamTiming {
 /**
  * Open a connection and wait for Tencent's handshake reply (`code: 0`). Rejects with a `TencentError` for
  * a non-zero code, `ENGINE_TIMEOUT` when nothing arrives in `timeoutMs`, `ENGINE_FAILED` when the socket
- * fails or closes first. The error's `retryable` says whether a second attempt may succeed.
+ * fails or closes first, `ENGINE_CLOSED` when `signal` aborts. The error's `retryable` says whether a
+ * second attempt may succeed.
  *
  * @example
  * const socket = await openTencentSocket(url, 10_000);
  */
-export function openTencentSocket(url: string, timeoutMs: number): Promise<WebSocket> {
+export function openTencentSocket(url: string, timeoutMs: number, signal?: AbortSignal): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new SpeechError('ENGINE_CLOSED', 'The Tencent engine is closed.'));
+      return;
+    }
     const socket = new WebSocket(url, { handshakeTimeout: timeoutMs });
     let settled = false;
+    const onAbort = () => finish(new SpeechError('ENGINE_CLOSED', 'The Tencent engine is closed.'));
     const finish = (error: Error | undefined) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       socket.off('message', onMessage);
       socket.off('close', onClose);
       socket.off('error', onError);
@@ -82,6 +89,8 @@ export function openTencentSocket(url: string, timeoutMs: number): Promise<WebSo
     socket.on('message', onMessage);
     socket.on('close', onClose);
     socket.on('error', onError);
+    // The engine closing mid-handshake ends the attempt at once instead of leaving a socket behind.
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
@@ -173,7 +182,10 @@ export class TencentStream implements SpeechStream {
   }
 
   close(): Promise<void> {
+    // A flush still waiting for `final: 1` resolves too: close() may come from a shutdown mid-flush.
+    const done = this.finishFlush;
     this.stop();
+    done?.();
     return Promise.resolve();
   }
 
@@ -304,6 +316,11 @@ export class TencentStream implements SpeechStream {
       }
     }
     if (message.final === 1) {
+      if (!this.endSent) {
+        // Tencent ends a stream only after our end message; anything else would silently drop later audio.
+        this.fail(new SpeechError('ENGINE_FAILED', 'Tencent ASR ended the stream before the end of audio.'));
+        return;
+      }
       const done = this.finishFlush;
       this.stop();
       done?.();
@@ -323,6 +340,7 @@ export class TencentStream implements SpeechStream {
   private stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.finishFlush = undefined;
     clearTimeout(this.timer);
     clearTimeout(this.keepAlive);
     this.timer = undefined;
