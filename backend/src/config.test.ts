@@ -262,4 +262,9 @@ describe('loadConfig for the Chinese speech engines (sherpa-onnx, Tencent Cloud)
     expect(text).toMatch(/TENCENT_ASR_ZH_MODEL="zh"/);
     expect(text).not.toContain('hunter2');
   });
+
+  it('refuses an 8 kHz Tencent model: the server always sends 16 kHz audio', () => {
+    const text = problems({ TENCENT_ASR_ZH_MODEL: '8k_zh' }).join('\n');
+    expect(text).toMatch(/TENCENT_ASR_ZH_MODEL="8k_zh": expected a 16 kHz engine_model_type/);
+  });
 });

@@ -240,9 +240,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       `TENCENT_ASR_ENDPOINT=${JSON.stringify(tencent.endpoint)}: expected wss://host[:port] (default wss://asr.cloud.tencent.com)`,
     );
   }
-  if (tencent.zhModel !== undefined && !/^(8|16)k_[A-Za-z0-9_-]+$/.test(tencent.zhModel)) {
+  // We always send 16 kHz PCM: an 8k_ model would be fed audio at twice its rate.
+  if (tencent.zhModel !== undefined && !/^16k_[A-Za-z0-9_-]+$/.test(tencent.zhModel)) {
     problems.push(
-      `TENCENT_ASR_ZH_MODEL=${JSON.stringify(tencent.zhModel)}: expected an engine_model_type such as 16k_zh`,
+      `TENCENT_ASR_ZH_MODEL=${JSON.stringify(tencent.zhModel)}: expected a 16 kHz engine_model_type such as 16k_zh (the server sends 16 kHz audio)`,
     );
   }
 
