@@ -74,8 +74,9 @@ export async function runMp3DecodeBench(options: { repeat?: number } = {}): Prom
       });
       for (const chunk of chunks) {
         stage.write(chunk);
-        // Let a pending resampler load finish, as the event loop does between socket messages.
-        if (bytes === 0) await Promise.resolve();
+        // Let a pending resampler load finish, as the event loop does between socket messages (one
+        // microtask is not enough: instantiating the WASM module takes several turns).
+        if (bytes === 0) await stage.drained();
       }
       await stage.end();
       stage.free();

@@ -8,9 +8,10 @@
 import { randomBytes } from 'node:crypto';
 import type { StartAck, StopAck, TranscriptRecord, VoiceError } from '@realtime-voice/shared/voice';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Mp3ToPcm } from '../src/audio/mp3-to-pcm';
 import type { RunningServer } from '../src/server';
 import { type ClientKind, connectClient, type TestClient } from './support/clients';
-import { nextEvent } from './support/events';
+import { nextEvent, until } from './support/events';
 import { encodeMp3, oddChunks, streamChunksAtRealTime } from './support/mp3';
 import { startTestServer } from './support/server';
 import { concatWithSilence, synthesizeSpeech, wordErrorRate } from './support/speech-audio';
@@ -141,6 +142,7 @@ describe.each<ClientKind>(['official', 'ours'])('mp3 input checks with the %s cl
     expect(error).toMatchObject({ code: 'MP3_INVALID', sessionId: started.ok ? started.sessionId : '' });
     expect(error.message).toMatch(/not an mp3 stream/);
     expect(await socket.ack<StopAck>('stop')).toEqual({ ok: true, records: [] });
+    expect(Mp3ToPcm.liveStages).toBe(0);
 
     // A WAV sent as mp3 is garbage too (mpg123 alone would "decode" it as noise).
     const wav = await synthesizeSpeech(SECOND);
@@ -155,6 +157,7 @@ describe.each<ClientKind>(['official', 'ours'])('mp3 input checks with the %s cl
     socket.emit('audio', speechMp3.subarray(0, 10_000)); // ~2.5 s: inside the budget
     const stopped = await socket.ack<StopAck>('stop');
     expect(stopped.ok && stopped.records.length).toBeGreaterThanOrEqual(1);
+    expect(Mp3ToPcm.liveStages).toBe(0);
   });
 
   it('validates format in start, and ignores sampleRate with mp3 (the stream carries its own)', async () => {
@@ -183,6 +186,20 @@ describe.each<ClientKind>(['official', 'ours'])('mp3 input checks with the %s cl
     const stopped = await socket.ack<StopAck>('stop');
     expect(stopped.ok && stopped.records.length).toBeGreaterThanOrEqual(1);
     expect(server.sessions.activeCount).toBe(0);
+    expect(Mp3ToPcm.liveStages).toBe(0);
+  });
+
+  it('frees the decoding stage on every way a session ends (stop, error, limit, disconnect)', async () => {
+    // Stop, garbage and the limit were exercised above on this server; their stages are gone.
+    expect(Mp3ToPcm.liveStages).toBe(0);
+    const socket = await connect(kind, server, `leak-${kind}`);
+    expect((await socket.ack<StartAck>('start', { format: 'mp3' })).ok).toBe(true);
+    expect(Mp3ToPcm.liveStages).toBe(1);
+    socket.emit('audio', speechMp3.subarray(0, 3001));
+    // The client vanishes mid-session: the server flushes the session and frees its stage.
+    socket.close();
+    await until(() => server.sessions.activeCount === 0, 10_000, 'the session to end');
+    expect(Mp3ToPcm.liveStages).toBe(0);
   });
 });
 

@@ -103,8 +103,6 @@ describe('Mp3ToPcm', () => {
   ])('resamples a %i Hz stream (stereo: %s) to 16 kHz mono of the same length', async (rate, stereo) => {
     const mp3 = await encodeMp3(speech.pcm, { sampleRate: rate, stereo });
     const chunks = oddChunks(mp3, [501, 3, 2048, 77]);
-    const stage = await Mp3ToPcm.create({ onPcm: () => undefined });
-    stage.free();
     const pcm = await decode(chunks);
     // Encoder delay and padding: up to ~2 frames (72 ms each at 8 kHz).
     expect(Math.abs(pcmDurationMs(pcm.length) - speech.durationMs)).toBeLessThan(rate === 8_000 ? 200 : 150);
@@ -184,6 +182,45 @@ describe('Mp3ToPcm', () => {
     );
   });
 
+  it('decodes an mp3 file with a leading Xing/LAME tag frame as audio of the right length (VBR)', async () => {
+    const file = await encodeMp3(speech.pcm, { vbrQuality: 5, file: true });
+    expect(file.includes(Buffer.from('Xing'))).toBe(true);
+    const pcm = await decode(oddChunks(file));
+    // The tag frame is no audio, and mpg123 applies its encoder delay/padding: the length is the speech's.
+    expect(Math.abs(pcm.length - speech.pcm.byteLength)).toBeLessThanOrEqual(576 * 2);
+    expect(bestCorrelation(speech.pcm, pcm, 100)).toBeGreaterThan(0.8);
+  });
+
+  it.each<[string, number[], number, number]>([
+    // [name, header, frame bytes, samples per frame]: frames of a header and zeros are silent but valid.
+    ['MPEG-1 layer I, 32 kHz, 64 kbit/s', [0xff, 0xff, 0x28, 0xc0], 96, 384],
+    ['MPEG-1 layer II, 32 kHz, 64 kbit/s', [0xff, 0xfd, 0x48, 0xc0], 288, 1152],
+    ['MPEG-2 layer II, 16 kHz, 64 kbit/s', [0xff, 0xf5, 0x88, 0xc0], 576, 1152],
+  ])('decodes %s (frame lengths of the other layers)', async (_name, header, frameBytes, samples) => {
+    expect(parseFrameHeader(Uint8Array.from(header), 0)).toMatchObject({ frameBytes, samples });
+    const frames = 40;
+    const stream = new Uint8Array(frameBytes * frames);
+    for (let i = 0; i < frames; i++) stream.set(header, i * frameBytes);
+    const pcm = await decode(oddChunks(stream, [55, 1, 300]));
+    const rate = parseFrameHeader(stream, 0)!.sampleRate;
+    // Every frame decoded (the resampler keeps a few samples of its filter).
+    expect(pcm.length / 2).toBeGreaterThan(((frames * samples * 16_000) / rate) * 0.99);
+    expect(pcm.length / 2).toBeLessThanOrEqual((frames * samples * 16_000) / rate);
+  });
+
+  it('refuses free-format mp3 with MP3_INVALID saying so', async () => {
+    const free = await encodeMp3(speech.pcm, { freeFormat: true, bitrateKbps: 40 });
+    expect(parseFrameHeader(free, 0)).toBeUndefined(); // bitrate index 0
+    await expect(decode(oddChunks(free))).rejects.toMatchObject({
+      code: 'MP3_INVALID',
+      message: expect.stringMatching(/free-format/),
+    });
+    await expect(decode([free.subarray(0, 500)])).rejects.toThrow(/free-format/);
+    // Checking the header must not have patched the caller's bytes (a Buffer's slice() is a view).
+    expect(free.subarray(0, 4).toString('hex')).toBe(Buffer.from(free.subarray(0, 4)).toString('hex'));
+    expect(parseFrameHeader(free, 0)).toBeUndefined();
+  });
+
   it('drops a trailing partial frame at the end', async () => {
     const mp3 = await encodeMp3(speech.pcm);
     const whole = await decode([mp3]);
@@ -204,6 +241,57 @@ describe('MpegFrameSplitter', () => {
     expect(splitter.push(mp3.subarray(100, 146))).toHaveLength(0);
     expect(splitter.push(mp3.subarray(146, 148))).toHaveLength(1);
     expect(splitter.format?.sampleRate).toBe(16_000);
+  });
+
+  it('gives the same frames whatever offset the stream is cut at (tags and the first frames included)', async () => {
+    const mp3 = await encodeMp3(speech.pcm, { sampleRate: 22_050 });
+    const id3v2 = Buffer.concat([
+      Buffer.from([0x49, 0x44, 0x33, 4, 0, 0, 0, 0, 0, 20]),
+      Buffer.alloc(20, 0x41),
+    ]);
+    const id3v1 = Buffer.concat([Buffer.from('TAG'), Buffer.alloc(125, 0x20)]);
+    const stream = Buffer.concat([id3v2, mp3, id3v1]);
+    const framesOf = (chunks: readonly Uint8Array[]) => {
+      // Less junk allowed than the tag is long: a tag taken for junk (cut inside "ID3") fails loudly.
+      const splitter = new MpegFrameSplitter({ maxJunkBytes: 16 });
+      const out: Uint8Array[] = [];
+      for (const chunk of chunks) for (const frame of splitter.push(chunk)) out.push(frame.bytes);
+      for (const frame of splitter.end()) out.push(frame.bytes);
+      return Buffer.concat(out);
+    };
+    const whole = framesOf([stream]);
+    expect(whole.equals(mp3)).toBe(true);
+    // Every cut in the tag, the first three frames and the last frame with the ID3v1 tag after it.
+    const firstFrame = parseFrameHeader(mp3, 0)!.frameBytes;
+    const cuts = new Set<number>();
+    for (let cut = 1; cut < id3v2.length + firstFrame * 3 + 8; cut++) cuts.add(cut);
+    for (let cut = stream.length - 128 - firstFrame - 8; cut < stream.length; cut++) cuts.add(cut);
+    for (const cut of cuts) {
+      const cutThere = framesOf([stream.subarray(0, cut), stream.subarray(cut)]);
+      expect(cutThere.equals(whole), `cut at ${cut}`).toBe(true);
+    }
+    // And three pieces: a cut inside "ID3" plus one inside each of the first frames.
+    for (let cut = id3v2.length; cut < id3v2.length + firstFrame * 2; cut += 7) {
+      const cutThere = framesOf([stream.subarray(0, 2), stream.subarray(2, cut), stream.subarray(cut)]);
+      expect(cutThere.equals(whole), `cuts at 2 and ${cut}`).toBe(true);
+    }
+  });
+
+  it('skips a large ID3v2 tag (cover art) arriving in small chunks without holding it', () => {
+    const body = 3 * 1024 * 1024;
+    const size = [(body >> 21) & 0x7f, (body >> 14) & 0x7f, (body >> 7) & 0x7f, body & 0x7f];
+    const header = Uint8Array.of(0x49, 0x44, 0x33, 4, 0, 0, ...size);
+    const splitter = new MpegFrameSplitter();
+    splitter.push(header);
+    const chunk = new Uint8Array(4096).fill(0xff); // looks like syncs: must be skipped, not parsed
+    for (let sent = 0; sent < body; sent += chunk.length) {
+      expect(splitter.push(chunk.subarray(0, Math.min(chunk.length, body - sent)))).toHaveLength(0);
+    }
+    expect(splitter.buffered).toBe(0);
+    const frame = Uint8Array.of(0xff, 0xf3, 0x48, 0xc4, ...new Uint8Array(140));
+    const frames = splitter.push(Buffer.concat([frame, frame, frame]));
+    expect(frames).toHaveLength(3);
+    expect(splitter.end()).toHaveLength(0);
   });
 
   it('honours maxJunkBytes', () => {

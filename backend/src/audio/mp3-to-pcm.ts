@@ -29,6 +29,8 @@ export interface Mp3ToPcmOptions {
   readonly maxJunkBytes?: number;
 }
 
+let liveStages = 0;
+
 /** Frames in a row that libmpg123 could not decode before the stream counts as broken. */
 const MAX_FAILED_FRAMES = 8;
 
@@ -40,10 +42,20 @@ const MAX_FAILED_FRAMES = 8;
  * stage.free();
  */
 export class Mp3ToPcm {
+  /** Stages created and not freed yet, in this process (each holds two WASM instances: leaks show here). */
+  static get liveStages(): number {
+    return liveStages;
+  }
+
   /** Bytes of mp3 received. */
   bytesIn = 0;
   /** PCM bytes handed to `onPcm`. */
   bytesOut = 0;
+  /**
+   * 16 kHz PCM bytes the audio decoded so far amounts to, including audio still waiting for the
+   * resampler: what limits check before that audio reaches `onPcm`.
+   */
+  decodedBytes = 0;
 
   private readonly splitter: MpegFrameSplitter;
   private readonly decoder: MPEGDecoder;
@@ -68,6 +80,7 @@ export class Mp3ToPcm {
   static async create(options: Mp3ToPcmOptions): Promise<Mp3ToPcm> {
     const decoder = new MPEGDecoder();
     await decoder.ready;
+    liveStages += 1;
     return new Mp3ToPcm(decoder, options);
   }
 
@@ -98,10 +111,16 @@ export class Mp3ToPcm {
     if (this.failure) throw this.failure;
   }
 
+  /** Resolves once no decoded audio waits for the resampler any more (loaded or failed; at once if none). */
+  async drained(): Promise<void> {
+    await this.resamplerLoading;
+  }
+
   /** Releases the WASM instances (idempotent). */
   free(): void {
     if (this.freed) return;
     this.freed = true;
+    liveStages -= 1;
     this.queued = [];
     this.decoder.free();
     this.resampler?.destroy();
@@ -125,6 +144,7 @@ export class Mp3ToPcm {
     if (decoded.samplesDecoded === 0) return;
     const mono = downmix(decoded.channelData, decoded.samplesDecoded);
     const rate = decoded.sampleRate || frames[0]!.header.sampleRate;
+    this.decodedBytes += Math.round((decoded.samplesDecoded * PCM_SAMPLE_RATE) / rate) * 2;
     if (rate === PCM_SAMPLE_RATE) {
       this.emit(mono);
       return;

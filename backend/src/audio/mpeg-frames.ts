@@ -6,6 +6,8 @@
  * So the frames are found here first, from their 4-byte headers (ISO 11172-3 / 13818-3, plus MPEG 2.5):
  * a stream is accepted once two consecutive headers agree (version, layer, sample rate), a leading ID3v2
  * tag and ID3v1 tags are skipped, and more than `maxJunkBytes` without a frame is an `MP3_INVALID` error.
+ * Free-format streams (bitrate index 0: the frame length is not in the header) are not supported and get
+ * an `MP3_INVALID` that says so; recorders and encoders write them only when asked to.
  */
 
 /** An error of the mp3 stage; `code` travels to the client as a `session-error` or an HTTP error body. */
@@ -108,6 +110,10 @@ export class MpegFrameSplitter {
   /** The stream's format once two consecutive frames agreed on it. */
   format: MpegFrameHeader | undefined;
   private buffer = new Uint8Array(0);
+  /** Bytes of a leading ID3v2 tag still to drop as they arrive (a tag may be megabytes: never buffered). */
+  private skip = 0;
+  /** A free-format header was seen where the stream should start, for the message. */
+  private freeFormat = false;
   private junk = 0;
   private started = false;
   private received = 0;
@@ -119,10 +125,17 @@ export class MpegFrameSplitter {
     this.maxJunk = options.maxJunkBytes ?? DEFAULT_MAX_JUNK;
   }
 
+  /** Bytes held back: the start of a frame not complete yet (a skipped tag is never held). */
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
   /** Adds bytes; returns the frames completed by them (possibly none). */
   push(chunk: Uint8Array): { header: MpegFrameHeader; bytes: Uint8Array }[] {
     this.received += chunk.byteLength;
-    this.buffer = this.buffer.length === 0 ? chunk.slice() : concat(this.buffer, chunk);
+    // A copy (`new Uint8Array(view)`), never a view: a Node Buffer's `slice()` would alias the caller's
+    // memory (and keep a whole socket message alive for a few bytes).
+    this.buffer = this.buffer.length === 0 ? new Uint8Array(chunk) : concat(this.buffer, chunk);
     return this.take(false);
   }
 
@@ -135,7 +148,9 @@ export class MpegFrameSplitter {
     if (!this.format && frames.length === 0 && this.received > 0) {
       throw new AudioFormatError(
         'MP3_INVALID',
-        `not an mp3 stream: no MPEG audio frame in ${this.received} bytes`,
+        this.freeFormat
+          ? FREE_FORMAT_MESSAGE
+          : `not an mp3 stream: no MPEG audio frame in ${this.received} bytes`,
       );
     }
     this.buffer = new Uint8Array(0);
@@ -147,20 +162,26 @@ export class MpegFrameSplitter {
     const buf = this.buffer;
     let pos = 0;
     for (;;) {
-      if (!this.started && startsWith(buf, pos, 'ID3')) {
-        // ID3v2 at the start of a stream: 10-byte header, syncsafe size, optional 10-byte footer.
-        if (buf.length - pos < 10) break;
-        const size = (buf[pos + 6]! << 21) | (buf[pos + 7]! << 14) | (buf[pos + 8]! << 7) | buf[pos + 9]!;
-        const total = 10 + size + (buf[pos + 5]! & 0x10 ? 10 : 0);
-        if (buf.length - pos < total) {
+      if (this.skip > 0) {
+        const dropped = Math.min(this.skip, buf.length - pos);
+        this.skip -= dropped;
+        pos += dropped;
+        if (this.skip > 0) break;
+        continue;
+      }
+      if (!this.started && couldBeId3(buf, pos)) {
+        // ID3v2 at the start of a stream: 10-byte header, syncsafe size, optional 10-byte footer. A chunk
+        // may end inside "ID3" itself: wait for the whole header before deciding.
+        if (buf.length - pos < 10) {
           if (final) pos = buf.length;
           break;
         }
-        pos += total;
+        const size = (buf[pos + 6]! << 21) | (buf[pos + 7]! << 14) | (buf[pos + 8]! << 7) | buf[pos + 9]!;
+        this.skip = 10 + size + (buf[pos + 5]! & 0x10 ? 10 : 0);
         continue;
       }
-      this.started = true;
       if (buf.length - pos < 4) break;
+      this.started = true;
       if (startsWith(buf, pos, 'TAG') && this.format) {
         // ID3v1: 128 bytes, at the end of a file (or between concatenated files).
         if (buf.length - pos < 128 && !final) break;
@@ -189,7 +210,7 @@ export class MpegFrameSplitter {
           } else {
             const next = parseFrameHeader(buf, end);
             if (!next || !sameStream(header, next)) {
-              pos = this.skipJunk(pos);
+              pos = this.skipJunk(buf, pos);
               continue;
             }
           }
@@ -205,26 +226,43 @@ export class MpegFrameSplitter {
         pos = end;
         continue;
       }
-      pos = this.skipJunk(pos);
+      pos = this.skipJunk(buf, pos);
     }
     this.buffer = pos === 0 ? buf : buf.slice(pos);
     return frames;
   }
 
-  private skipJunk(pos: number): number {
+  private skipJunk(buf: Uint8Array, pos: number): number {
+    // Only where the stream starts: a chance free-format sync inside junk must not change the message.
+    if (!this.format && this.junk === 0 && isFreeFormatHeader(buf, pos)) this.freeFormat = true;
     this.junk += 1;
     if (this.junk > this.maxJunk) {
       throw new AudioFormatError(
         'MP3_INVALID',
-        !this.format
-          ? `not an mp3 stream: no MPEG audio frame in the first ${this.maxJunk} bytes`
-          : this.mismatch
-            ? `the mp3 stream changed format (${describe(this.format)} → ${describe(this.mismatch)}): one session carries one format`
-            : `not an mp3 stream any more: more than ${this.maxJunk} bytes without an MPEG audio frame`,
+        this.freeFormat && !this.format
+          ? FREE_FORMAT_MESSAGE
+          : !this.format
+            ? `not an mp3 stream: no MPEG audio frame in the first ${this.maxJunk} bytes`
+            : this.mismatch
+              ? `the mp3 stream changed format (${describe(this.format)} → ${describe(this.mismatch)}): one session carries one format`
+              : `not an mp3 stream any more: more than ${this.maxJunk} bytes without an MPEG audio frame`,
       );
     }
     return pos + 1;
   }
+}
+
+const FREE_FORMAT_MESSAGE =
+  'not a supported mp3 stream: free-format MPEG audio (no bitrate in the frame headers); record or encode with a fixed or variable bitrate';
+
+/** A header that would be valid but for bitrate index 0 (free format). */
+function isFreeFormatHeader(bytes: Uint8Array, offset: number): boolean {
+  if (offset + 4 > bytes.length || bytes[offset] !== 0xff || (bytes[offset + 1]! & 0xe0) !== 0xe0)
+    return false;
+  if (bytes[offset + 2]! >> 4 !== 0) return false;
+  const patched = Uint8Array.from(bytes.subarray(offset, offset + 4)); // a copy: never touch the input
+  patched[2] = patched[2]! | 0x10; // any valid bitrate index: does the rest of the header hold?
+  return parseFrameHeader(patched, 0) !== undefined;
 }
 
 function sameStream(a: MpegFrameHeader, b: MpegFrameHeader): boolean {
@@ -233,6 +271,14 @@ function sameStream(a: MpegFrameHeader, b: MpegFrameHeader): boolean {
 
 function describe(h: MpegFrameHeader): string {
   return `MPEG-${h.version} layer ${h.layer} ${h.sampleRate} Hz`;
+}
+
+/** The bytes at `pos` (at least one) are "ID3" or the start of it. */
+function couldBeId3(buf: Uint8Array, pos: number): boolean {
+  const available = Math.min(3, buf.length - pos);
+  if (available <= 0) return false;
+  for (let i = 0; i < available; i++) if (buf[pos + i] !== 'ID3'.charCodeAt(i)) return false;
+  return true;
 }
 
 function startsWith(buf: Uint8Array, pos: number, ascii: string): boolean {

@@ -53,6 +53,9 @@ const FEED_BYTES = 32_000;
 /** Longest audio an mp3 upload may decode to (mp3 is ~10–30× smaller than the PCM it holds). */
 export const MAX_UPLOAD_AUDIO_MS = 10 * 60_000;
 
+/** mp3 bytes decoded at a time: ~16 s at 32 kbit/s, at most ~64 s (8 kbit/s). */
+const MP3_SLICE_BYTES = 64 * 1024;
+
 /**
  * @example
  * const { records } = await recognizer.recognize({ userId, bytes: wavFile, encoding: 'wav' });
@@ -120,21 +123,27 @@ async function decodeMp3(bytes: Uint8Array, maxAudioMs: number): Promise<Uint8Ar
   const parts: Uint8Array[] = [];
   let total = 0;
   const maxBytes = maxAudioMs * 32;
+  const tooLong = () =>
+    new ServiceError(
+      'too-large',
+      'AUDIO_TOO_LONG',
+      `the mp3 holds more than ${maxAudioMs / 1000} s of audio (the limit per upload)`,
+    );
   const stage = await Mp3ToPcm.create({
     onPcm: (pcm) => {
       total += pcm.byteLength;
-      if (total > maxBytes) {
-        throw new ServiceError(
-          'too-large',
-          'AUDIO_TOO_LONG',
-          `the mp3 holds more than ${maxAudioMs / 1000} s of audio (the limit per upload)`,
-        );
-      }
+      if (total > maxBytes) throw tooLong();
       parts.push(pcm);
     },
   });
   try {
-    stage.write(bytes);
+    // In slices, so that a long file stops at the limit instead of being decoded whole first (an 8 kbit/s
+    // mp3 holds hours per body), and audio never piles up waiting for the resampler.
+    for (let offset = 0; offset < bytes.byteLength; offset += MP3_SLICE_BYTES) {
+      stage.write(bytes.subarray(offset, offset + MP3_SLICE_BYTES));
+      if (stage.decodedBytes > maxBytes) throw tooLong();
+      await stage.drained();
+    }
     await stage.end();
   } catch (error) {
     if (error instanceof AudioFormatError) throw new ServiceError('invalid', error.code, error.message);

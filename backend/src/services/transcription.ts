@@ -117,25 +117,41 @@ export class Transcription {
       this.decoder.write(audio);
     } catch (error) {
       this.fail(asError(error));
-    }
-  }
-
-  private writePcm(pcm: Uint8Array): void {
-    if (this.closed || this.failed || this.limited || !this.stream || pcm.byteLength === 0) return;
-    const max = this.options.maxPcmBytes;
-    if (max !== undefined && this.bytes + pcm.byteLength > max) {
-      this.limited = true;
-      const error = Object.assign(
-        new Error(`more than ${max} bytes of decoded 16 kHz audio (the limit per session)`),
-        { code: 'LIMIT_BYTES' },
-      );
-      if (this.options.hooks.onLimit) this.options.hooks.onLimit(error);
-      else this.fail(error);
       return;
     }
-    this.bytes += pcm.byteLength;
+    // Decoded audio still waiting for the resampler counts as well: the limit also bounds that queue.
+    const max = this.options.maxPcmBytes;
+    if (max !== undefined && this.decoder.decodedBytes > max) this.reachLimit(max);
+  }
+
+  /**
+   * Feeds 16 kHz PCM to the engine, up to `maxPcmBytes`: the part beyond is dropped and the limit reported
+   * once. Audio decoded before the limit was reached still goes in (also after it was reported).
+   */
+  private writePcm(pcm: Uint8Array): void {
+    if (this.closed || this.failed || !this.stream || pcm.byteLength === 0) return;
+    const max = this.options.maxPcmBytes;
+    let audio = pcm;
+    if (max !== undefined && this.bytes + pcm.byteLength > max) {
+      const room = Math.max(0, max - this.bytes);
+      audio = pcm.subarray(0, room - (room % 2));
+      this.reachLimit(max);
+      if (audio.byteLength === 0 || this.failed) return;
+    }
+    this.bytes += audio.byteLength;
     this.arrivals.push({ endMs: this.bytes / BYTES_PER_MS, at: this.now() });
-    this.stream.write(pcm);
+    this.stream.write(audio);
+  }
+
+  private reachLimit(max: number): void {
+    if (this.limited) return;
+    this.limited = true;
+    const error = Object.assign(
+      new Error(`more than ${max} bytes of decoded 16 kHz audio (the limit per session)`),
+      { code: 'LIMIT_BYTES' },
+    );
+    if (this.options.hooks.onLimit) this.options.hooks.onLimit(error);
+    else this.fail(error);
   }
 
   /** Ends the audio: waits for the last final and for every record to be stored, then releases the stream. */

@@ -1,8 +1,12 @@
 /**
  * @module mp3 — mp3 for tests and benchmarks, encoded from 16 kHz PCM with Debian's `lame` (installed by
- * `scripts/setup.sh`), written to stdout like a recorder's stream: no seek-back Xing/LAME tag.
+ * `scripts/setup.sh`), written to stdout like a recorder's stream (no seek-back Xing/LAME tag) unless
+ * `file` asks for a file as lame writes it to disk.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** The MPEG rates a recorder may use (Alipay/WeChat document 8000–48000). */
 export type Mp3SampleRate = 8000 | 11025 | 12000 | 16000 | 22050 | 24000 | 32000 | 44100 | 48000;
@@ -14,6 +18,15 @@ export interface Mp3Options {
   readonly bitrateKbps?: number;
   /** Encode as joint stereo (both channels the same speech) instead of mono. */
   readonly stereo?: boolean;
+  /** lame's VBR quality (`-V`, 0–9) instead of a constant bitrate. */
+  readonly vbrQuality?: number;
+  /** lame's free-format bitstream (`--freeformat`: no bitrate index in the frame headers). */
+  readonly freeFormat?: boolean;
+  /**
+   * Write a file instead of a stream: lame then seeks back and fills the leading Xing/Info + LAME tag
+   * frame (encoder delay and padding), as in an mp3 file uploaded from disk.
+   */
+  readonly file?: boolean;
 }
 
 /**
@@ -39,22 +52,25 @@ export function encodeMp3(pcm: Uint8Array, options: Mp3Options = {}): Promise<Bu
     options.stereo ? 'j' : 'm',
     '--resample',
     String(rate / 1000),
-    '-b',
-    String(bitrate),
-    '-',
+    ...(options.vbrQuality === undefined ? ['-b', String(bitrate)] : ['-V', String(options.vbrQuality)]),
+    ...(options.freeFormat ? ['--freeformat'] : []),
     '-',
   ];
-  return new Promise((resolve, reject) => {
+  const dir = options.file ? mkdtempSync(join(tmpdir(), 'mp3-')) : undefined;
+  const out = dir ? join(dir, 'out.mp3') : '-';
+  return new Promise<Buffer>((resolve, reject) => {
     const child = execFile(
       'lame',
-      args,
+      [...args, out],
       { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024, timeout: 60_000 },
       (error, stdout, stderr) => {
         if (error) reject(new Error(`lame failed (is it installed? scripts/setup.sh): ${stderr.toString()}`));
-        else resolve(stdout);
+        else resolve(dir ? readFileSync(out) : stdout);
       },
     );
     child.stdin?.end(Buffer.from(input.buffer, input.byteOffset, input.byteLength));
+  }).finally(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 }
 

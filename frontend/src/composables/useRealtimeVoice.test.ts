@@ -196,6 +196,25 @@ describe('useRealtimeVoice', () => {
     scope.stop();
   });
 
+  it('keeps the error that ended the take when audio still in flight comes back as NO_SESSION', async () => {
+    const { server, scope, socket, voice } = setup({ mp3: true });
+    await until(() => socket.status.value === 'connected');
+    await voice.start();
+    server.emit('session-error', { sessionId: 'sess-1', code: 'MP3_INVALID', message: 'not an mp3 stream' });
+    // The server answers frames that arrived after the session ended (no session id).
+    server.emit('session-error', { code: 'NO_SESSION', message: 'audio without an active session' });
+    await until(() => voice.phase.value === 'idle');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(voice.error.value).toBe(strings.sessionErrors.MP3_INVALID);
+    // A new take starts clean: a NO_SESSION while recording is reported again.
+    expect(await voice.start()).toBe(true);
+    expect(voice.error.value).toBeUndefined();
+    server.emit('session-error', { code: 'NO_SESSION', message: 'audio without an active session' });
+    await until(() => voice.phase.value === 'idle');
+    expect(voice.error.value).toBe('audio without an active session');
+    scope.stop();
+  });
+
   it("shows the server's own text for a session error code the app does not know", async () => {
     const { server, scope, socket, voice } = setup();
     await until(() => socket.status.value === 'connected');

@@ -60,6 +60,8 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
   let stopRequested = false;
   /** Final results of the current session, to say so when a take recognised nothing. */
   let sessionResults = 0;
+  /** The server ended the current take with a session error (reset by `start`). */
+  let endedByServer = false;
 
   const accept = (record: TranscriptRecord): void => {
     if (record.sessionId === store.sessionId) sessionResults++;
@@ -72,6 +74,10 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
   const onResult: VoiceServerToClientEvents['result'] = ({ record }) => accept(record);
   const onSessionError: VoiceServerToClientEvents['session-error'] = (err) => {
     if (err.sessionId !== undefined && err.sessionId !== store.sessionId) return;
+    // Frames already on their way when the server ended the take (a limit, bad mp3) come back as
+    // NO_SESSION: the error that ended it is what the user needs to read.
+    if (err.code === 'NO_SESSION' && err.sessionId === undefined && endedByServer) return;
+    if (err.sessionId !== undefined) endedByServer = true;
     store.fail(sessionErrorText(err));
     if (store.phase === 'recording' || store.phase === 'starting') void abort();
   };
@@ -116,6 +122,7 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
     if (store.phase !== 'idle') return false;
     store.clearError();
     stopRequested = false;
+    endedByServer = false;
     if (!recorder.live) {
       store.setPhase('starting');
       const ok = await recorder.start();

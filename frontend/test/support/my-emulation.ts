@@ -135,6 +135,8 @@ export function createMyEmulation(options: MyEmulationOptions): MyEmulation {
       const sampleRate = Number(opts.sampleRate ?? 8000);
       const range = BIT_RATES[sampleRate];
       if (!range) return fail(`sampleRate ${sampleRate} is not supported`);
+      const channels = Number(opts.numberOfChannels ?? 2);
+      if (channels !== 1 && channels !== 2) return fail(`numberOfChannels ${channels} is invalid`);
       const bitRate = Number(opts.encodeBitRate ?? 48_000);
       if (bitRate < range[0] || bitRate > range[1]) return fail(`encodeBitRate ${bitRate} is invalid`);
       if (Number(opts.duration ?? 60_000) > 180_000) return fail('duration is at most 180000 ms');
