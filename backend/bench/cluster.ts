@@ -54,7 +54,10 @@ async function startChild(env: Record<string, string>): Promise<Child> {
   const exited = new Promise<void>((done) => proc.once('exit', () => done()));
   const url = await new Promise<string>((done, fail) => {
     let buffered = '';
-    const timer = setTimeout(() => fail(new Error('server child did not start in 30 s')), 30_000);
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      fail(new Error('server child did not start in 30 s'));
+    }, 30_000);
     proc.stdout?.on('data', (data: Buffer) => {
       buffered += data.toString();
       const line = buffered.split('\n').find((l) => l.startsWith('{"url"'));
@@ -189,12 +192,13 @@ export async function runBroadcastLatency(options: {
   const children: Child[] = [];
   const sockets: Socket[] = [];
   try {
-    children.push(
-      ...(await Promise.all([
-        startChild({ DATABASE_URL: `file:${join(dir, 'a.db')}`, REDIS_URL: redis.url }),
-        startChild({ DATABASE_URL: `file:${join(dir, 'b.db')}`, REDIS_URL: redis.url }),
-      ])),
-    );
+    // Settled, so that when one fails the other is still stopped below.
+    const started = await Promise.allSettled([
+      startChild({ DATABASE_URL: `file:${join(dir, 'a.db')}`, REDIS_URL: redis.url }),
+      startChild({ DATABASE_URL: `file:${join(dir, 'b.db')}`, REDIS_URL: redis.url }),
+    ]);
+    for (const one of started) if (one.status === 'fulfilled') children.push(one.value);
+    for (const one of started) if (one.status === 'rejected') throw one.reason;
     const [a, b] = children as [Child, Child];
     const watcherA = await connect(a.url);
     const watcherB = await connect(b.url);

@@ -6,7 +6,7 @@
  */
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './log';
-import { createServer } from './server';
+import { createServer, SHUTDOWN_EXTRA_MS } from './server';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -38,11 +38,13 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info('server.stopping', { signal });
-    // The server bounds its own shutdown; this is the backstop if something below it hangs.
+    // The server bounds each step of its shutdown (`SHUTDOWN_TIMEOUT_SECONDS` for the flush, a few
+    // seconds for the rest); this is the backstop if something below it hangs all the same.
+    const boundMs = config.shutdownTimeoutMs + SHUTDOWN_EXTRA_MS;
     setTimeout(() => {
-      logger.error('server.shutdown_overrun', { timeoutMs: config.shutdownTimeoutMs });
+      logger.error('server.shutdown_overrun', { timeoutMs: boundMs });
       process.exit(1);
-    }, config.shutdownTimeoutMs + 5_000).unref();
+    }, boundMs).unref();
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -65,6 +67,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error('realtime-voice: failed to start:', error instanceof Error ? error.message : error);
+  // The code (DATABASE_UNAVAILABLE, DATABASE_MISSING, MIGRATION_LOCK_TIMEOUT, REDIS_UNAVAILABLE, …) is
+  // what the deployment guide tells operators to look for.
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`realtime-voice: failed to start${typeof code === 'string' ? ` (${code})` : ''}: ${message}`);
   process.exit(1);
 });

@@ -69,6 +69,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * Bounds of the shutdown steps after the flush (which gets `SHUTDOWN_TIMEOUT_SECONDS`): 9 s together, so
+ * `close()` ends within `SHUTDOWN_TIMEOUT_SECONDS` + `SHUTDOWN_EXTRA_MS` whatever hangs (`main.ts` exits
+ * at that point as a backstop).
+ */
+const REDIS_FLUSH_MS = 1_000;
+const CLOSE_TRANSPORTS_MS = 2_000;
+const CONNECTIONS_END_MS = 3_000;
+const RELEASE_MS = 1_000;
+export const SHUTDOWN_EXTRA_MS = 10_000;
+
 /** What a client whose session a shutdown cut is told (`session-error`); no contract change needed. */
 export const SHUTDOWN_NOTICE = {
   code: 'SERVER_RESTARTING',
@@ -98,7 +109,13 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
       logger.warn('engine.unavailable', { engine: engine.name, code: status.code, message: status.message });
   }
 
-  const storage = await openStorage(config);
+  // A failed start releases what it opened: engines may hold worker threads, which would keep a process
+  // (or a test run) alive after the error.
+  const releaseEngines = () => engines.close().catch(() => undefined);
+  const storage = await openStorage(config).catch(async (error: unknown) => {
+    await releaseEngines();
+    throw error;
+  });
   const repository = storage.repository;
   let redis: RedisLink | undefined;
   if (config.redisUrl !== undefined) {
@@ -106,6 +123,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
       redis = await connectRedis(config.redisUrl, logger);
     } catch (error) {
       await storage.close();
+      await releaseEngines();
       throw error;
     }
   }
@@ -153,6 +171,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
   const { httpServer, port } = await listen(fetch, config.port, config.host).catch(async (error: unknown) => {
     await redis?.close();
     await storage.close();
+    await releaseEngines();
     throw error;
   });
   const io: VoiceServer = new Server(httpServer, {
@@ -173,6 +192,15 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
       ? '127.0.0.1'
       : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  /** Closes one resource at the end of a shutdown, bounded; what it leaves behind goes with the process. */
+  const release = async (what: string, end: () => Promise<void>) => {
+    const done = await withinTime(
+      end().catch((error: unknown) => logger.warn(`${what}.close_failed`, { error: String(error) })),
+      RELEASE_MS,
+    );
+    if (!done) logger.warn(`${what}.close_timeout`, { timeoutMs: RELEASE_MS });
+  };
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -199,32 +227,28 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
         });
       }
       // With Redis, those last emits are delivered only once Redis stored them: let them out first.
-      await redis?.flush();
+      if (redis) await withinTime(redis.flush(), REDIS_FLUSH_MS);
       // Close each transport once it has written what is queued (`io.close()` alone would discard a burst
       // of last results and the notice). Without a Socket.IO DISCONNECT the client sees "transport close"
       // and reconnects by itself; that reason also lets Socket.IO save its session for recovery (in Redis).
-      await closeTransports(namespace, 2_000);
-      await io.close();
-      // Idle keep-alive connections go now; requests in flight get a few seconds to finish.
-      if ('closeIdleConnections' in httpServer) {
-        httpServer.closeIdleConnections();
-        const force = setTimeout(() => httpServer.closeAllConnections(), 5_000);
-        force.unref();
-        await connectionsEnded;
-        clearTimeout(force);
-      } else {
-        await connectionsEnded;
+      await closeTransports(namespace, CLOSE_TRANSPORTS_MS);
+      // Closes every remaining engine.io connection, then waits, like `connectionsEnded`, for the HTTP
+      // server's last connection to end.
+      const ioClosed = io.close();
+      // Idle keep-alive connections go now; requests in flight (they had the whole flush already) get a
+      // little longer. Bounded: a WebSocket whose peer never answers the close handshake would otherwise
+      // hold the server's close for ws's 30 s, and an upgraded socket is beyond `closeAllConnections`.
+      if ('closeIdleConnections' in httpServer) httpServer.closeIdleConnections();
+      if (!(await withinTime(Promise.all([ioClosed, connectionsEnded]), CONNECTIONS_END_MS))) {
+        if ('closeAllConnections' in httpServer) httpServer.closeAllConnections();
+        logger.warn('server.connections_cut', { afterMs: CONNECTIONS_END_MS });
       }
-      await engines
-        .close()
-        .catch((error: unknown) => logger.warn('engine.close_failed', { error: String(error) }));
+      await release('engine', () => engines.close());
       // Redis after the sockets: saving recovery sessions and the last broadcasts are commands in flight.
-      await redis
-        ?.close()
-        .catch((error: unknown) => logger.warn('redis.close_failed', { error: String(error) }));
-      await storage
-        .close()
-        .catch((error: unknown) => logger.warn('database.close_failed', { error: String(error) }));
+      const link = redis;
+      if (link) await release('redis', () => link.close());
+      // The database last: every session's stores above ran while it was open.
+      await release('database', () => storage.close());
       logger.info('server.closed', { ms: Date.now() - started });
     })();
     return closing;

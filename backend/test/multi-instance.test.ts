@@ -228,3 +228,13 @@ describe.skipIf(unavailable !== undefined)(
     }, 60_000);
   },
 );
+
+describe('an instance that cannot reach its shared services', () => {
+  it('exits 1 at start with one line naming the code (what the deployment guide says to look for)', async () => {
+    const failed = startInstance({ DATABASE_URL: 'mysql://root:pw-not-shown@127.0.0.1:1/voice' });
+    await expect(failed).rejects.toThrow(
+      /instance exited \(1\) before listening:[\s\S]*realtime-voice: failed to start \(DATABASE_UNAVAILABLE\): cannot connect to MySQL root@127\.0\.0\.1:1\/voice/,
+    );
+    await expect(failed).rejects.not.toThrow(/pw-not-shown/);
+  });
+});

@@ -5,6 +5,8 @@
  * `SHUTDOWN_TIMEOUT_SECONDS`, and clear start failures when MySQL or Redis cannot be reached — on both
  * SQLite and MySQL.
  */
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import type { StartAck, TranscriptRecord, VoiceError } from '@realtime-voice/shared/voice';
 import { afterEach, describe, expect, it } from 'vitest';
 import { healthRoutes, readinessRoutes } from '../src/http/routes/health';
@@ -13,6 +15,7 @@ import type { SpeechEngine } from '../src/speech';
 import { connectClient, type TestClient } from './support/clients';
 import { nextEvent, until } from './support/events';
 import { chunks, concat, createFakeEngine, loud, quiet } from './support/fake-engine';
+import { startRedis } from './support/global-services';
 import { emptyDir, startTestServer } from './support/server';
 import { mysqlUnavailable, redisUnavailable, redisUrl, testMysqlDatabase } from './support/services';
 import { tokenFor } from './support/tokens';
@@ -210,6 +213,41 @@ describe('draining and readiness', () => {
   });
 });
 
+describe('a peer that never completes the WebSocket close', () => {
+  it('does not hold the shutdown past its bound', async () => {
+    const s = await server({ SHUTDOWN_TIMEOUT_SECONDS: '1' });
+    // An upgraded connection whose peer then goes silent (a phone that lost the network): the server's
+    // close frame is never answered, and `ws` would wait 30 s for it.
+    const peer = connect({ host: '127.0.0.1', port: s.port });
+    cleanups.push(async () => {
+      peer.destroy();
+    });
+    peer.write(
+      [
+        'GET /socket.io/?EIO=4&transport=websocket HTTP/1.1',
+        `Host: 127.0.0.1:${s.port}`,
+        'Upgrade: websocket',
+        'Connection: Upgrade',
+        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+        'Sec-WebSocket-Version: 13',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    const reply = await new Promise<string>((resolve) =>
+      peer.once('data', (data: Buffer) => resolve(data.toString('latin1'))),
+    );
+    expect(reply).toMatch(/^HTTP\/1\.1 101 /);
+
+    const began = Date.now();
+    await s.close();
+    servers.splice(servers.indexOf(s), 1);
+    // 1 s of flush budget (nothing to flush) + the bounded steps after it, far below ws's 30 s.
+    expect(Date.now() - began).toBeLessThan(10_000);
+    expect(peer.destroyed).toBe(false); // the peer really never closed: the bound ended the wait
+  });
+});
+
 describe('start failures name the unreachable service', () => {
   it.skipIf(mysqlUnavailable !== undefined)(
     `MySQL unreachable → DATABASE_UNAVAILABLE${mysqlUnavailable ? ` — skipped: ${mysqlUnavailable}` : ''}`,
@@ -247,3 +285,63 @@ describe('start failures name the unreachable service', () => {
     },
   );
 });
+
+describe.skipIf(redisUnavailable !== undefined)(
+  `Redis going away under a running server${redisUnavailable ? ` — skipped: ${redisUnavailable}` : ''}`,
+  () => {
+    it('keeps delivering to local connections, reports it in /readyz, and is ready again once Redis is back', async () => {
+      // A Redis of this test's own: stopping the run's shared one would break the other test files.
+      const dir = emptyDir();
+      let redis = await startRedis(dir);
+      cleanups.push(() => redis.stop());
+      const s = await server({ REDIS_URL: redis.url });
+      const speaker = await client(s, 'max');
+      const device = await client(s, 'max');
+
+      // One utterance: its result to the speaker, `history:new` to the user's other connection.
+      const utterance = async () => {
+        const result = nextEvent<{ record: TranscriptRecord }>(speaker, 'result', 5_000);
+        const announced = nextEvent<TranscriptRecord>(device, 'history:new', 5_000);
+        expect((await speaker.ack<StartAck>('start', {})).ok).toBe(true);
+        for (const chunk of chunks(concat(loud(300), quiet(400)))) speaker.emit('audio', chunk);
+        const { record } = await result;
+        expect(await announced).toEqual(record);
+        expect(await speaker.ack('stop')).toMatchObject({ ok: true });
+      };
+      const readiness = async () => {
+        const response = await fetch(`${s.url}/readyz`);
+        return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+      };
+
+      await utterance();
+      await redis.stop();
+      // Every emit waits for a Redis append first; with Redis down it falls back to local delivery at once.
+      await utterance();
+      const down = await readiness();
+      expect(down.status).toBe(503);
+      expect(down.body).toMatchObject({ checks: { redis: { ok: false }, database: { ok: true } } });
+      // Liveness stays 200 and does no I/O, but reports what readiness last found.
+      const live = await fetch(`${s.url}/healthz`);
+      expect(live.status).toBe(200);
+      expect(await live.json()).toMatchObject({ status: 'ok', ready: false, redis: { ok: false } });
+
+      // Connections dropping now (a network blip): Socket.IO tries to save each one's recovery session in
+      // Redis. That fails (logged) and must not surface as an unhandled rejection (vitest fails the run on
+      // one).
+      const dropped = [nextEvent(speaker, 'disconnect'), nextEvent(device, 'disconnect')];
+      for (const socket of s.namespace.sockets.values()) socket.conn.close();
+      expect(await Promise.all(dropped)).toEqual(['transport close', 'transport close']);
+      await until(() => s.namespace.sockets.size === 0, 5_000, 'the dropped connections gone');
+
+      // Redis back on the same address: the server's client reconnects by itself, the instance is ready.
+      redis = await startRedis(dir, Number(new URL(redis.url).port));
+      const deadline = Date.now() + 15_000;
+      let again = await readiness();
+      while (again.status !== 200 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        again = await readiness();
+      }
+      expect(again.body).toMatchObject({ ready: true, checks: { redis: { ok: true } } });
+    }, 30_000);
+  },
+);

@@ -92,7 +92,8 @@ export async function openMysqlDatabase(options: OpenMysqlOptions): Promise<Mysq
         migrationsFolder: options.migrationsFolder ?? findMigrationsFolder(undefined, 'drizzle-mysql'),
       });
     } finally {
-      await connection.query('SELECT RELEASE_LOCK(?)', [MIGRATION_LOCK]);
+      // Must not hide a migration error; a lock it could not release goes with the connection below.
+      await connection.query('SELECT RELEASE_LOCK(?)', [MIGRATION_LOCK]).catch(() => undefined);
     }
   } finally {
     await connection.end().catch(() => connection.destroy());

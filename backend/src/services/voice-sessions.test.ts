@@ -84,4 +84,37 @@ describe('voice sessions (service level)', () => {
     expect(sessions.activeCount).toBe(0);
     expect(engine.openStreams).toBe(0);
   });
+
+  it('closeAll(notice): the cut session is stored, then its client told; idle ones are not; no new sessions', async () => {
+    const engine = createFakeEngine();
+    const { sessions, connection, repository } = setup(engine);
+    const events: string[] = [];
+    const idleErrors: VoiceError[] = [];
+    const speaking = sessions.connect('v')({
+      partial: () => {},
+      result: ({ record }) => events.push(`result:${record.text}`),
+      sessionError: (error) => events.push(`error:${error.code}:${error.sessionId}`),
+    });
+    const idle = sessions.connect('w')({
+      partial: () => {},
+      result: () => {},
+      sessionError: (error) => idleErrors.push(error),
+    });
+    const started = await speaking.start({});
+    if (!started.ok) throw new Error('start failed');
+    speaking.audio(loud(300)); // mid-utterance: only the flush turns it into a result
+    const notice = { code: 'SERVER_RESTARTING', message: 'going away' };
+    await sessions.closeAll(notice);
+
+    expect(events).toEqual(['result:utterance 1', `error:SERVER_RESTARTING:${started.sessionId}`]);
+    expect((await repository.list('v', { limit: 5 })).records.map((r) => r.text)).toEqual(['utterance 1']);
+    expect(idleErrors).toEqual([]);
+    expect(sessions.activeCount).toBe(0);
+    expect(engine.openStreams).toBe(0);
+    // Refused from now on, with the notice's code — also on a connection made after the shutdown began.
+    expect(await connection.start({})).toMatchObject({ ok: false, error: notice });
+    expect(await idle.start({})).toMatchObject({ ok: false, error: notice });
+    const late = sessions.connect('x')({ partial: () => {}, result: () => {}, sessionError: () => {} });
+    expect(await late.start({})).toMatchObject({ ok: false, error: notice });
+  });
 });

@@ -304,7 +304,13 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
     },
     async closeAll(notice) {
       shutdown ??= notice ?? { code: 'SERVER_CLOSING', message: 'the server is shutting down' };
-      await Promise.all([...connections].map((connection) => connection.close(notice)));
+      // Settled, not all: one connection failing must not end the wait while the others still flush.
+      const closed = await Promise.allSettled([...connections].map((connection) => connection.close(notice)));
+      for (const result of closed) {
+        if (result.status === 'rejected') {
+          options.logger.error('voice.shutdown.close_failed', { error: String(result.reason) });
+        }
+      }
     },
   };
 }

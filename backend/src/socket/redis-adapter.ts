@@ -79,6 +79,23 @@ export async function connectRedis(url: string, logger: Logger): Promise<RedisLi
     );
   }
   connected = true;
+  // The adapter fires some commands without handling their replies: SET when it saves a disconnecting
+  // client's recovery session, PUBLISH for ephemeral messages. While Redis is down those reject at once
+  // (no offline queue), one unhandled rejection per disconnecting client. Mark them handled and log them:
+  // such a client simply starts a fresh Socket.IO session when it reconnects.
+  for (const command of ['set', 'publish'] as const) {
+    const send = client[command].bind(client) as (...args: unknown[]) => Promise<unknown>;
+    (client as unknown as Record<string, unknown>)[command] = (...args: unknown[]) => {
+      const reply = send(...args);
+      reply.catch((error: unknown) =>
+        log.warn('redis.command_failed', {
+          command,
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      );
+      return reply;
+    };
+  }
   // The adapter duplicates this client for its stream reader and subscriber: give those the offline
   // queue back (see the module comment).
   const duplicate = client.duplicate.bind(client);

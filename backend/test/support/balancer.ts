@@ -53,6 +53,8 @@ export function startBalancer(ports: readonly number[]): Promise<Balancer> {
 
   const server: Server = createServer({ pauseOnConnect: true }, (client) => {
     open.add(client);
+    // A client reset while its backend is still being chosen would otherwise be an unhandled 'error'.
+    client.on('error', () => client.destroy());
     client.once('close', () => open.delete(client));
     route(client, 0);
   });

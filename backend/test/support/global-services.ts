@@ -41,20 +41,29 @@ export interface Service {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = await mkdtemp(join(tmpdir(), 'rv-services-'));
   const [mysql, redis] = await Promise.allSettled([startMariadb(join(dir, 'mysql')), startRedis(dir)]);
-  const unavailable: { mysql?: string; redis?: string } = {};
-  if (mysql.status === 'rejected')
-    unavailable.mysql = String((mysql.reason as Error).message ?? mysql.reason);
-  if (redis.status === 'rejected')
-    unavailable.redis = String((redis.reason as Error).message ?? redis.reason);
-  project.provide('mysqlAdminUrl', mysql.status === 'fulfilled' ? mysql.value.url : undefined);
-  project.provide('redisUrl', redis.status === 'fulfilled' ? redis.value.url : undefined);
-  project.provide('servicesUnavailable', unavailable);
-  return async () => {
+  const teardown = async () => {
     await Promise.all(
       [mysql, redis].map((result) => (result.status === 'fulfilled' ? result.value.stop() : undefined)),
     );
     await rm(dir, { recursive: true, force: true });
   };
+  const unavailable: { mysql?: string; redis?: string } = {};
+  if (mysql.status === 'rejected')
+    unavailable.mysql = String((mysql.reason as Error).message ?? mysql.reason);
+  if (redis.status === 'rejected')
+    unavailable.redis = String((redis.reason as Error).message ?? redis.reason);
+  // In CI the packages are installed (`scripts/setup.sh`): a service that cannot start is a broken
+  // machine, not a reason to skip every MySQL and multi-instance test quietly.
+  if (process.env.CI === 'true' && (unavailable.mysql || unavailable.redis)) {
+    await teardown();
+    throw new Error(
+      `CI=true but the test services could not start:${unavailable.mysql ? `\n  mariadbd: ${unavailable.mysql}` : ''}${unavailable.redis ? `\n  redis-server: ${unavailable.redis}` : ''}`,
+    );
+  }
+  project.provide('mysqlAdminUrl', mysql.status === 'fulfilled' ? mysql.value.url : undefined);
+  project.provide('redisUrl', redis.status === 'fulfilled' ? redis.value.url : undefined);
+  project.provide('servicesUnavailable', unavailable);
+  return teardown;
 }
 
 /** A throwaway MariaDB with its data in `dataDir` (created), root without password, on a free port. */
@@ -99,17 +108,21 @@ export async function startMariadb(dataDir: string): Promise<Service> {
   });
 }
 
-/** A throwaway redis-server (no persistence) on a free loopback port; `dir` is its working directory. */
-export async function startRedis(dir: string): Promise<Service> {
+/**
+ * A throwaway redis-server (no persistence) on loopback; `dir` is its working directory. On a free port,
+ * or on `port` (a test bringing "the same" Redis back after stopping it).
+ */
+export async function startRedis(dir: string, port?: number): Promise<Service> {
   return startWithRetries(async () => {
-    const port = await freePort();
+    const chosen = port ?? (await freePort());
+    // It logs to stdout; stderr is not read, so it must not be a pipe that could fill up.
     const child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
     );
     await readyLine(child, 'stdout', /Ready to accept connections/, 'redis-server');
-    return { url: `redis://127.0.0.1:${port}`, stop: () => stop(child) };
+    return { url: `redis://127.0.0.1:${chosen}`, stop: () => stop(child) };
   });
 }
 
@@ -167,7 +180,21 @@ function readyLine(
     child[stream]?.on('data', onData);
     child.once('exit', onExit);
     child.once('error', onError);
+    killOnExit(child);
   });
+}
+
+/**
+ * The teardown stops the servers when the run ends normally, tests failed or not. If the test process
+ * itself exits without it (a signal, a crash in vitest), kill them on the way out rather than leave a
+ * mariadbd or redis-server behind.
+ */
+function killOnExit(child: ChildProcess): void {
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', kill);
+  child.once('exit', () => process.off('exit', kill));
 }
 
 function stop(child: ChildProcess): Promise<void> {

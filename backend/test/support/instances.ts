@@ -55,6 +55,13 @@ export function startInstance(env: Readonly<Record<string, string>>): Promise<In
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // A test process that exits without its teardown (a signal, a crash) must not leave instances behind
+  // holding ports and database connections.
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', kill);
+  void exited.then(() => process.off('exit', kill));
   let buffered = '';
   const listeners = new Set<(line: Record<string, unknown>) => void>();
   child.stdout?.on('data', (data: Buffer) => {
@@ -63,7 +70,12 @@ export function startInstance(env: Readonly<Record<string, string>>): Promise<In
     buffered = lines.pop() ?? '';
     for (const text of lines) {
       if (!text.startsWith('{')) continue;
-      const line = JSON.parse(text) as Record<string, unknown>;
+      let line: Record<string, unknown>;
+      try {
+        line = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        continue; // not one of our log lines: a throw here would take the whole test file down
+      }
       logs.push(line);
       for (const listener of listeners) listener(line);
     }
@@ -113,7 +125,13 @@ function instance(
 export async function stopInstances(instances: readonly Instance[]): Promise<void> {
   await Promise.all(
     instances.map(async (one) => {
-      const force = setTimeout(() => process.kill(one.pid, 'SIGKILL'), 30_000);
+      const force = setTimeout(() => {
+        try {
+          process.kill(one.pid, 'SIGKILL');
+        } catch {
+          // Exited meanwhile.
+        }
+      }, 30_000);
       await one.terminate();
       clearTimeout(force);
     }),

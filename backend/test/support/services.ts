@@ -10,8 +10,12 @@ import type { MysqlSettings } from '../../src/config';
 /** Undefined when MariaDB is not available here; `mysqlUnavailable` says why. */
 export const mysqlAdminUrl: string | undefined = inject('mysqlAdminUrl');
 export const redisUrl: string | undefined = inject('redisUrl');
-export const mysqlUnavailable = inject('servicesUnavailable').mysql;
-export const redisUnavailable = inject('servicesUnavailable').redis;
+// Without the global setup (vitest started with `backend/vitest.config.ts` alone) nothing was provided:
+// say so in the skipped tests' names instead of failing to load the file.
+const NO_SETUP = 'the test services were not started: run vitest from the repository root';
+const unavailable = inject('servicesUnavailable') ?? { mysql: NO_SETUP, redis: NO_SETUP };
+export const mysqlUnavailable = mysqlAdminUrl === undefined ? (unavailable.mysql ?? NO_SETUP) : undefined;
+export const redisUnavailable = redisUrl === undefined ? (unavailable.redis ?? NO_SETUP) : undefined;
 
 export interface TestMysqlDatabase {
   readonly settings: MysqlSettings;

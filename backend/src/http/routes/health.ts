@@ -2,8 +2,9 @@
  * @module health routes — liveness and readiness, kept apart because a platform acts on them differently.
  *
  * - `GET /healthz` (liveness): always 200 while the process serves requests, and cheap — no I/O. It lists
- *   each engine with its status, the live session count, and the database status as of the last readiness
- *   check (or of the start, which migrated it), so a missing model shows up here, not as a crash loop.
+ *   each engine with its status, the live session count, and the database (and Redis) status as of the last
+ *   readiness check (or of the start, which migrated it), so a missing model shows up here, not as a crash
+ *   loop.
  * - `GET /readyz` (readiness): actually checks what serving needs — a database round trip, Redis (when
  *   several instances share events through it), the default engine — each bounded in time, and turns 503
  *   as soon as the instance starts shutting down, so a load balancer stops sending it new connections.
@@ -40,6 +41,8 @@ interface CheckResult {
 
 interface SharedState {
   database: CheckResult & { readonly checkedAt?: string };
+  /** Only once a readiness check with Redis ran. */
+  redis: (CheckResult & { readonly checkedAt?: string }) | undefined;
   draining: () => boolean;
 }
 
@@ -48,7 +51,7 @@ const states = new WeakMap<TranscriptRepository, SharedState>();
 function stateOf(repository: TranscriptRepository): SharedState {
   let state = states.get(repository);
   if (!state) {
-    state = { database: { ok: true }, draining: () => false };
+    state = { database: { ok: true }, redis: undefined, draining: () => false };
     states.set(repository, state);
   }
   return state;
@@ -71,7 +74,11 @@ export function healthRoutes(options: HealthOptions) {
       };
     });
     const draining = state.draining();
-    const ready = state.database.ok && options.engines.defaultEngine.status().ready && !draining;
+    const ready =
+      state.database.ok &&
+      (state.redis?.ok ?? true) &&
+      options.engines.defaultEngine.status().ready &&
+      !draining;
     c.header('Cache-Control', 'no-store');
     return c.json({
       status: 'ok',
@@ -80,6 +87,7 @@ export function healthRoutes(options: HealthOptions) {
       uptimeSeconds: Math.round((Date.now() - options.startedAt) / 1000),
       activeSessions: options.activeSessions(),
       database: state.database,
+      ...(state.redis ? { redis: state.redis } : {}),
       engines,
     });
   });
@@ -99,7 +107,9 @@ export function readinessRoutes(options: ReadinessOptions) {
       timed(() => options.repository.ping(), timeoutMs, 'the database does not answer'),
       options.redis ? timed(() => options.redis!.ping(), timeoutMs, 'Redis does not answer') : undefined,
     ]);
-    state.database = { ...database, checkedAt: new Date().toISOString() };
+    const checkedAt = new Date().toISOString();
+    state.database = { ...database, checkedAt };
+    if (redis) state.redis = { ...redis, checkedAt };
     const engine = options.engines.defaultEngine;
     const engineStatus = engine.status();
     const draining = options.draining();
