@@ -185,6 +185,24 @@ describe('useRealtimeVoice', () => {
     scope.stop();
   });
 
+  it('keeps the reason the server gave when the connection drops while the microphone is still stopping', async () => {
+    const { server, driver, scope, socket, voice } = setup();
+    await until(() => socket.status.value === 'connected');
+    await voice.start();
+    (driver as FakePcmRecorder).stopDelayMs = 200;
+    // A graceful server stop: the notice first, then the transport closes.
+    server.emit('session-error', { sessionId: 'sess-1', code: 'SERVER_RESTARTING', message: 'restarting' });
+    await until(() => voice.error.value === strings.sessionErrors.SERVER_RESTARTING);
+    expect(voice.phase.value).toBe('recording'); // the microphone is still being released
+    server.down = true;
+    server.current?.drop();
+    await until(() => socket.status.value !== 'connected');
+    await until(() => voice.phase.value === 'idle');
+    expect(voice.error.value).toBe(strings.sessionErrors.SERVER_RESTARTING);
+    expect((driver as FakePcmRecorder).stops).toBe(1);
+    scope.stop();
+  });
+
   it('surfaces session-error events and ends the session', async () => {
     const { server, scope, socket, voice } = setup();
     await until(() => socket.status.value === 'connected');

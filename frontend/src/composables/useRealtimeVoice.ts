@@ -214,10 +214,13 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
   }
 
   // The server drops a session whose connection is gone; stop the microphone instead of talking to no one.
+  // When the server already ended the take (and said why), the microphone is being released: its reason
+  // stays on screen rather than a generic "connection lost".
   const stopWatch = watch(io.status, (status) => {
     if (
       status !== 'connected' &&
       recorder.live &&
+      !endedByServer &&
       (store.phase === 'recording' || store.phase === 'starting')
     ) {
       store.fail(strings.record.interruptedByNetwork);

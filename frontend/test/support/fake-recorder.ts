@@ -18,6 +18,8 @@ export class FakePcmRecorder implements PcmRecorderDriver {
   /** Frames delivered during stop() (the platform's last frame). */
   tail: ArrayBuffer | undefined;
   startDelayMs = 0;
+  /** A microphone that takes a while to release (a browser closing its AudioContext on a busy machine). */
+  stopDelayMs = 0;
 
   async start(handlers: RecorderHandlers): Promise<void> {
     this.starts++;
@@ -28,6 +30,7 @@ export class FakePcmRecorder implements PcmRecorderDriver {
 
   async stop(): Promise<void> {
     this.stops++;
+    if (this.stopDelayMs) await new Promise((r) => setTimeout(r, this.stopDelayMs));
     if (this.tail && this.handlers) this.handlers.onFrame(this.tail);
     this.handlers = undefined;
   }
