@@ -12,12 +12,15 @@
  *      broadcast reaching another instance through Redis (`--only cluster`; see `cluster.ts`).
  *
  * Usage: `npm run bench [-- --levels 1,2,4] [--repeat 3] [--budget-s 150] [--server-levels 1,2,4]
- * [--server-budget-s 170] [--only engine|server] [--quick]`. `--levels`, `--repeat` and `--budget-s` are
+ * [--server-budget-s 170] [--only engine|server|mp3|engines|cluster] [--quick]`. Without `--only`, each
+ * section runs in its own process. `--levels`, `--repeat` and `--budget-s` are
  * the engine bench's; `--quick` runs levels 1 and 2 of both. Each benchmark is bounded in time; numbers
  * depend on the machine and on what else runs on it, so each table prints the machine and its load average.
  * Exits non-zero only when something crashed, never because a level fell behind.
  */
 
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { runBroadcastLatency, runIdleSockets } from './cluster';
 import { runEnginesBench } from './engines';
 import { runMp3DecodeBench } from './mp3-decode';
@@ -59,16 +62,27 @@ async function main(): Promise<void> {
   ) {
     throw new Error(`--only takes engine, server, mp3, engines or cluster, not ${JSON.stringify(only)}`);
   }
-  if (only === undefined || only === 'engine') await engineBench(quick);
-  if (only === undefined) console.log('');
-  if (only === undefined || only === 'server') await serverBench(quick);
-  if (only === undefined) console.log('');
-  if (only === undefined || only === 'mp3') await mp3Bench(quick);
-  if (only === undefined) console.log('');
-  if (only === undefined || only === 'engines') await enginesBench(quick);
-  if (only === undefined) console.log('');
-  if (only === undefined || only === 'cluster') await clusterBench(quick);
+  if (only === undefined) {
+    // Each section in a fresh process: memory numbers are RSS deltas, and the allocator keeps what an
+    // earlier section freed (a later section's decoders would reuse it and look almost free).
+    for (const [index, section] of SECTIONS.entries()) {
+      if (index > 0) console.log('');
+      const args = ['--import', 'tsx', fileURLToPath(import.meta.url), ...process.argv.slice(2)];
+      const { status, signal } = spawnSync(process.execPath, [...args, '--only', section], {
+        stdio: 'inherit',
+      });
+      if (status !== 0) throw new Error(`bench section ${section} failed (${signal ?? `exit ${status}`})`);
+    }
+    return;
+  }
+  if (only === 'engine') await engineBench(quick);
+  if (only === 'server') await serverBench(quick);
+  if (only === 'mp3') await mp3Bench(quick);
+  if (only === 'engines') await enginesBench(quick);
+  if (only === 'cluster') await clusterBench(quick);
 }
+
+const SECTIONS = ['engine', 'server', 'mp3', 'engines', 'cluster'] as const;
 
 // --- cluster (issue 6): idle sockets per instance, cross-instance broadcast latency (see cluster.ts) ---
 async function clusterBench(quick: boolean): Promise<void> {

@@ -235,15 +235,28 @@ async function startChild(dataDir: string): Promise<Child> {
     proc.stdout?.setEncoding('utf8');
     proc.stdout?.on('data', (text: string) => {
       buffered += text;
-      const newline = buffered.indexOf('\n');
-      if (newline < 0) return;
-      clearTimeout(timer);
-      try {
-        const parsed = JSON.parse(buffered.slice(0, newline)) as { url?: unknown; pid?: unknown };
-        if (typeof parsed.url !== 'string' || typeof parsed.pid !== 'number') throw new Error('bad fields');
-        resolveReady({ url: parsed.url, pid: parsed.pid });
-      } catch {
-        reject(new Error(`the server child printed ${JSON.stringify(buffered.slice(0, 200))}, not its URL`));
+      // The server's own log lines (JSON with an `event`, e.g. an engine without its model) come first.
+      for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        let parsed: { url?: unknown; pid?: unknown; event?: unknown };
+        try {
+          parsed = JSON.parse(line) as typeof parsed;
+        } catch {
+          clearTimeout(timer);
+          reject(new Error(`the server child printed ${JSON.stringify(line.slice(0, 200))}, not its URL`));
+          return;
+        }
+        if (typeof parsed.url === 'string' && typeof parsed.pid === 'number') {
+          clearTimeout(timer);
+          resolveReady({ url: parsed.url, pid: parsed.pid });
+          return;
+        }
+        if (typeof parsed.event !== 'string') {
+          clearTimeout(timer);
+          reject(new Error(`the server child printed ${JSON.stringify(line.slice(0, 200))}, not its URL`));
+          return;
+        }
       }
     });
     void exited.then(() => {
