@@ -1,10 +1,14 @@
 /**
- * Server restarts with a file database: data survives, and a session cut by a shutdown has its utterances
- * flushed and stored before the server goes away.
+ * Server restarts with a file database: data survives, a session cut by a shutdown has its utterances
+ * flushed and stored before the server goes away, and each migration is applied once however often the
+ * server starts.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StartAck, TranscriptRecord } from '@realtime-voice/shared/voice';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { findMigrationsFolder } from '../src/db/client';
 import { connectClient } from './support/clients';
 import { nextEvent, until } from './support/events';
 import { chunks, concat, loud, quiet } from './support/fake-engine';
@@ -38,11 +42,33 @@ describe('restart with a file database', () => {
       expect(new Set(body.records.map((r) => r.sessionId))).toEqual(
         new Set([started.ok ? started.sessionId : '']),
       );
-      // Migrations ran once; running them again on start is a no-op.
+      // Migrations ran once: after three starts on the file, drizzle recorded each committed one once.
       const third = await startTestServer({ env: { ...env } });
       await third.close();
+      expect(appliedMigrations(file)).toEqual(committedMigrations());
     } finally {
       await second.close();
     }
   });
 });
+
+/** `created_at` of each row of drizzle's migrations table (the migration's `when`), in the order applied. */
+function appliedMigrations(file: string): number[] {
+  const sqlite = new Database(file, { readonly: true });
+  try {
+    return sqlite
+      .prepare('SELECT created_at FROM __drizzle_migrations ORDER BY id')
+      .all()
+      .map((row) => Number((row as { created_at: unknown }).created_at));
+  } finally {
+    sqlite.close();
+  }
+}
+
+/** The `when` of each migration committed in `backend/drizzle/`. */
+function committedMigrations(): number[] {
+  const journal = JSON.parse(readFileSync(join(findMigrationsFolder(), 'meta', '_journal.json'), 'utf8')) as {
+    entries: { when: number }[];
+  };
+  return journal.entries.map((entry) => entry.when);
+}

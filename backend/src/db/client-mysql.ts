@@ -3,11 +3,13 @@
  * migrations from `backend/drizzle-mysql/`.
  *
  * Several instances start at once on Cloud Hosting (a deploy or a scale-out): each takes the MySQL named
- * lock `realtime_voice.migrate` (`GET_LOCK`) on its migration connection, so one migrates while the others
- * wait and then find nothing left to do. The lock is the server's own: it goes away with the connection,
- * so a crashed instance never leaves it held.
+ * lock `realtime_voice.migrate.<database>` (`GET_LOCK`, see `migrationLockName`) on its migration
+ * connection, so one migrates while the others wait and then find nothing left to do. Lock names are
+ * server-wide, hence the database in the name: two databases on one server migrate independently. The
+ * lock is the server's own: it goes away with the connection, so a crashed instance never leaves it held.
  */
 
+import { createHash } from 'node:crypto';
 import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import { migrate } from 'drizzle-orm/mysql2/migrator';
 import mysql from 'mysql2/promise';
@@ -46,7 +48,23 @@ export class DatabaseError extends Error {
   }
 }
 
-const MIGRATION_LOCK = 'realtime_voice.migrate';
+const MIGRATION_LOCK_PREFIX = 'realtime_voice.migrate';
+/** MySQL's longest lock name (counted in bytes here, which is never less than in characters). */
+const MAX_LOCK_NAME = 64;
+
+/**
+ * The migration lock of `database`: `realtime_voice.migrate.<database>` when that fits MySQL's 64
+ * characters, else `realtime_voice.migrate#` and the first 40 hex digits of the name's SHA-256 (a database
+ * name never holds `.`, so the two forms never meet).
+ *
+ * @example
+ * migrationLockName('realtime_voice'); // 'realtime_voice.migrate.realtime_voice'
+ */
+export function migrationLockName(database: string): string {
+  const readable = `${MIGRATION_LOCK_PREFIX}.${database}`;
+  if (Buffer.byteLength(readable, 'utf8') <= MAX_LOCK_NAME) return readable;
+  return `${MIGRATION_LOCK_PREFIX}#${createHash('sha256').update(database, 'utf8').digest('hex').slice(0, 40)}`;
+}
 
 /**
  * Connects, creates the database if it is missing and the user may, migrates under a lock, opens the pool.
@@ -57,6 +75,7 @@ const MIGRATION_LOCK = 'realtime_voice.migrate';
 export async function openMysqlDatabase(options: OpenMysqlOptions): Promise<MysqlDatabaseHandle> {
   const { settings } = options;
   const where = `${settings.user}@${settings.host}:${settings.port}/${settings.database}`;
+  const lock = migrationLockName(settings.database);
   const common = {
     host: settings.host,
     port: settings.port,
@@ -78,13 +97,13 @@ export async function openMysqlDatabase(options: OpenMysqlOptions): Promise<Mysq
   try {
     await useDatabase(connection, settings.database, where);
     const [rows] = await connection.query<mysql.RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS locked', [
-      MIGRATION_LOCK,
+      lock,
       options.migrationLockTimeoutSeconds ?? 60,
     ]);
     if (rows[0]?.locked !== 1) {
       throw new DatabaseError(
         'MIGRATION_LOCK_TIMEOUT',
-        `another instance held the migration lock of ${where} for too long; is a migration stuck?`,
+        `another instance held the migration lock '${lock}' of ${where} for too long; is a migration stuck?`,
       );
     }
     try {
@@ -93,7 +112,7 @@ export async function openMysqlDatabase(options: OpenMysqlOptions): Promise<Mysq
       });
     } finally {
       // Must not hide a migration error; a lock it could not release goes with the connection below.
-      await connection.query('SELECT RELEASE_LOCK(?)', [MIGRATION_LOCK]).catch(() => undefined);
+      await connection.query('SELECT RELEASE_LOCK(?)', [lock]).catch(() => undefined);
     }
   } finally {
     await connection.end().catch(() => connection.destroy());

@@ -4,10 +4,15 @@
  */
 import type { TranscriptRecord } from '@realtime-voice/shared/voice';
 import mysql from 'mysql2/promise';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mysqlUnavailable, type TestMysqlDatabase, testMysqlDatabase } from '../../test/support/services';
 import { type DatabaseHandle, findMigrationsFolder, openDatabase } from './client';
-import { DatabaseError, type MysqlDatabaseHandle, openMysqlDatabase } from './client-mysql';
+import {
+  DatabaseError,
+  type MysqlDatabaseHandle,
+  migrationLockName,
+  openMysqlDatabase,
+} from './client-mysql';
 import { createSqliteTranscriptRepository, type TranscriptRepository } from './transcript-repository';
 import { createMysqlTranscriptRepository } from './transcript-repository-mysql';
 
@@ -143,6 +148,24 @@ for (const dialect of dialects) {
   });
 }
 
+describe('MySQL migration lock name', () => {
+  it("is per database, stable, and within MySQL's 64 characters", () => {
+    expect(migrationLockName('realtime_voice')).toBe('realtime_voice.migrate.realtime_voice');
+    expect(migrationLockName('other')).toBe('realtime_voice.migrate.other');
+    const long = 'd'.repeat(64);
+    const longer = `${'d'.repeat(63)}e`;
+    expect(migrationLockName(long)).toMatch(/^realtime_voice\.migrate#[0-9a-f]{40}$/);
+    expect(migrationLockName(long)).toBe(migrationLockName('d'.repeat(64)));
+    expect(migrationLockName(longer)).not.toBe(migrationLockName(long));
+    // Multi-byte names are measured in bytes: 30 × 'é' is 60 bytes, too long beside the prefix.
+    expect(migrationLockName('é'.repeat(30))).toMatch(/#[0-9a-f]{40}$/);
+    for (const name of ['a', 'x'.repeat(41), 'x'.repeat(42), long, 'é'.repeat(64)]) {
+      expect(Buffer.byteLength(migrationLockName(name))).toBeLessThanOrEqual(64);
+    }
+    expect(migrationLockName('x'.repeat(41))).toBe(`realtime_voice.migrate.${'x'.repeat(41)}`);
+  });
+});
+
 describe.skipIf(mysqlUnavailable !== undefined)(
   `MySQL client${mysqlUnavailable ? ` — skipped: ${mysqlUnavailable}` : ''}`,
   () => {
@@ -209,17 +232,66 @@ describe.skipIf(mysqlUnavailable !== undefined)(
       const database = await freshMysql();
       const holder = await adminConnection(database);
       cleanups.push(() => holder.end());
-      await holder.query("SELECT GET_LOCK('realtime_voice.migrate', 5)");
+      const lock = migrationLockName(database.settings.database);
+      await holder.query('SELECT GET_LOCK(?, 5)', [lock]);
       let handle: MysqlDatabaseHandle | undefined;
       await expect(
         openMysqlDatabase({ settings: database.settings, migrationLockTimeoutSeconds: 1 }).then((h) => {
           handle = h;
         }),
-      ).rejects.toMatchObject({ code: 'MIGRATION_LOCK_TIMEOUT' });
+      ).rejects.toMatchObject({ code: 'MIGRATION_LOCK_TIMEOUT', message: expect.stringContaining(lock) });
       await handle?.close();
       // Released (or the holder gone): the next start migrates.
-      await holder.query("SELECT RELEASE_LOCK('realtime_voice.migrate')");
+      await holder.query('SELECT RELEASE_LOCK(?)', [lock]);
       await openMysql(database);
+    });
+
+    it("migrates one database while another database's migration lock is held", async () => {
+      const [busy, free] = [await freshMysql(), await freshMysql()];
+      const busyLock = migrationLockName(busy.settings.database);
+      expect(migrationLockName(free.settings.database)).not.toBe(busyLock);
+      const holder = await adminConnection(busy);
+      let busyStart: Promise<MysqlDatabaseHandle> | undefined;
+      cleanups.push(async () => {
+        await holder.end(); // releases the lock if the test failed while holding it
+        await (await busyStart?.catch(() => undefined))?.close();
+      });
+      const [held] = await holder.query<mysql.RowDataPacket[]>('SELECT GET_LOCK(?, 5) AS locked', [busyLock]);
+      expect(held[0]?.locked).toBe(1);
+
+      // The busy database's start waits for its lock (seen in the server's process list)...
+      let busyOpened = false;
+      busyStart = openMysqlDatabase({ settings: busy.settings, migrationLockTimeoutSeconds: 60 }).then(
+        (handle) => {
+          busyOpened = true;
+          return handle;
+        },
+      );
+      await vi.waitFor(
+        async () => {
+          const [waiting] = await holder.query<mysql.RowDataPacket[]>(
+            "SELECT id FROM information_schema.processlist WHERE info LIKE 'SELECT GET_LOCK(%' AND info LIKE ?",
+            [`%${busyLock}%`],
+          );
+          expect(waiting).toHaveLength(1);
+        },
+        { timeout: 15_000, interval: 50 },
+      );
+      // ...while the other database migrates meanwhile without waiting (it would time out after 2 s).
+      const freeHandle = await openMysqlDatabase({ settings: free.settings, migrationLockTimeoutSeconds: 2 });
+      cleanups.push(() => freeHandle.close());
+      const [freeApplied] = await freeHandle.pool.query<mysql.RowDataPacket[]>(
+        'select count(*) as n from __drizzle_migrations',
+      );
+      expect(freeApplied[0]?.n).toBe(1);
+      expect(busyOpened).toBe(false);
+
+      await holder.query('SELECT RELEASE_LOCK(?)', [busyLock]);
+      const busyHandle = await busyStart;
+      const [busyApplied] = await busyHandle.pool.query<mysql.RowDataPacket[]>(
+        'select count(*) as n from __drizzle_migrations',
+      );
+      expect(busyApplied[0]?.n).toBe(1);
     });
   },
 );

@@ -80,6 +80,7 @@ export function createFileRecognizer(options: FileRecognizerOptions): FileRecogn
           userId: request.userId,
           sessionId,
           repository: options.repository,
+          logger: options.logger,
           hooks: {
             onStored: (record) => options.announce(record),
             onFailure: (error) => {

@@ -11,11 +11,16 @@ import { randomUUID } from 'node:crypto';
 import type { AudioFormat, TranscriptRecord } from '@realtime-voice/shared/voice';
 import { Mp3ToPcm } from '../audio/mp3-to-pcm';
 import type { TranscriptRepository } from '../db/transcript-repository';
+import { createLogger, type Logger } from '../log';
 import type { FinalHypothesis, SpeechEngine, SpeechStream } from '../speech';
 
 /** 16 kHz × 16-bit mono. */
 export const BYTES_PER_MS = 32;
 
+/**
+ * What the run tells its owner. A hook that throws is logged (`transcription.hook_failed`) and otherwise
+ * ignored: it never stops later records from being stored and announced, nor makes `finish()` reject.
+ */
 export interface TranscriptionHooks {
   /** Hypothesis while speaking (not stored). */
   onPartial?(text: string): void;
@@ -45,6 +50,8 @@ export interface TranscriptionOptions {
    * sessions by audio length, not by their (~10× smaller) compressed size.
    */
   readonly maxPcmBytes?: number;
+  /** Where a throwing hook is reported (default: a logger on stdout, like the server's). */
+  readonly logger?: Logger;
 }
 
 /**
@@ -66,6 +73,7 @@ export class Transcription {
   private decoder: Mp3ToPcm | undefined;
   private readonly options: TranscriptionOptions;
   private readonly now: () => number;
+  private readonly logger: Logger;
   /** Arrival time of each written chunk, keyed by its end position in ms; pruned as finals pass it. */
   private arrivals: { endMs: number; at: number }[] = [];
   private storing: Promise<void> = Promise.resolve();
@@ -77,6 +85,7 @@ export class Transcription {
     this.options = options;
     this.sessionId = options.sessionId;
     this.now = options.now ?? Date.now;
+    this.logger = options.logger ?? createLogger();
   }
 
   /** Creates the engine stream (may take a few hundred ms: decoders are created one at a time). */
@@ -88,7 +97,9 @@ export class Transcription {
         { sampleRate: 16_000, language: options.language },
         {
           onPartial: (text) => {
-            if (!run.closed && !run.failed && text.trim() !== '') options.hooks.onPartial?.(text);
+            if (!run.closed && !run.failed && text.trim() !== '') {
+              run.callHook('onPartial', () => options.hooks.onPartial?.(text));
+            }
           },
           onFinal: (hypothesis) => run.acceptFinal(hypothesis),
           onError: (error) => run.fail(error),
@@ -150,7 +161,8 @@ export class Transcription {
       new Error(`more than ${max} bytes of decoded 16 kHz audio (the limit per session)`),
       { code: 'LIMIT_BYTES' },
     );
-    if (this.options.hooks.onLimit) this.options.hooks.onLimit(error);
+    const { onLimit } = this.options.hooks;
+    if (onLimit) this.callHook('onLimit', () => onLimit(error));
     else this.fail(error);
   }
 
@@ -212,7 +224,8 @@ export class Transcription {
         return;
       }
       this.records.push(record);
-      this.options.hooks.onStored?.(record);
+      // Contained: a throw here would reject the chain, skip every later insert and reject `finish()`.
+      this.callHook('onStored', () => this.options.hooks.onStored?.(record), { recordId: record.id });
     });
   }
 
@@ -228,7 +241,25 @@ export class Transcription {
   private fail(error: Error & { code?: string }): void {
     if (this.failed || this.closed) return;
     this.failed = true;
-    this.options.hooks.onFailure?.(error);
+    this.callHook('onFailure', () => this.options.hooks.onFailure?.(error));
+  }
+
+  /** Runs a hook; what it throws is logged, never passed on to the engine, the store chain or `finish()`. */
+  private callHook(
+    hook: keyof TranscriptionHooks,
+    call: () => void,
+    fields: Record<string, unknown> = {},
+  ): void {
+    try {
+      call();
+    } catch (error) {
+      this.logger.error('transcription.hook_failed', {
+        sessionId: this.sessionId,
+        hook,
+        ...fields,
+        error: asError(error),
+      });
+    }
   }
 }
 

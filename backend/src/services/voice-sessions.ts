@@ -189,6 +189,7 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
             // mp3 (issue 7): decoded before the engine; the byte budget also bounds the decoded audio.
             ...(startOptions.format === undefined ? {} : { format: startOptions.format }),
             maxPcmBytes: options.limits.maxBytes,
+            logger: log,
             hooks: {
               onPartial: (text) => sink.partial({ sessionId: session.id, text }),
               onStored: (record) => {
