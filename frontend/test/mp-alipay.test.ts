@@ -13,6 +13,10 @@
  * What it does not cover: Alipay's renderer (`.axml`/`.acss` layout, the child components' own templates),
  * a real Alipay client or device recorder (frames are cut from a lame stream, not Alipay's encoder), and
  * Alipay's JS engine itself (Node's V8 stands in). See `support/alipay-page.ts`.
+ *
+ * A second page runs the same build on an emulated client older than 10.1.80 (it reports that version and
+ * its recorder ignores `frameSize`): the page must record a file and upload it, and say live text is not
+ * available.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -35,6 +39,7 @@ const APP_SERVER_URL = 'http://alipay-backend.test';
 const USER = 'alipay-user';
 
 let server: RunningServer;
+let root: string;
 let emulation: MyEmulation;
 let page: AlipayPage;
 let speechMs = 0;
@@ -59,7 +64,7 @@ const status = () => page.state<PageState>().connection.status;
 beforeAll(async () => {
   // A fixed token (fixed iat/exp) keeps the build's configuration, and so the cached build, stable.
   const token = await sign({ sub: USER, iat: 1_700_000_000, exp: 4_000_000_000 }, TEST_SECRET, 'HS256');
-  const [root, speech, started] = await Promise.all([
+  const [built, speech, started] = await Promise.all([
     buildApp('mp-alipay', join(FRONTEND_DIR, 'dist', 'test', 'mp-alipay'), {
       VITE_SERVER_URL: APP_SERVER_URL,
       VITE_AUTH_TOKEN: token,
@@ -68,6 +73,7 @@ beforeAll(async () => {
     startTestServer({ env: { ASR_ENGINE: 'pocketsphinx' }, engines: 'configured' }),
   ]);
   server = started;
+  root = built;
   const audio = concatWithSilence([speech.pcm], { leadMs: 400, tailMs: 4000 });
   speechMs = 400 + speech.durationMs;
   speechMp3 = await encodeMp3(audio.pcm, { sampleRate: 16_000, bitrateKbps: 48 });
@@ -162,4 +168,62 @@ describe('compiled mp-alipay page', { timeout: 30_000 }, () => {
     emulation.appShow();
     await until(() => status() === 'connected', 10_000);
   });
+});
+
+describe('compiled mp-alipay page on a client older than 10.1.80 (no recorder frames)', {
+  timeout: 30_000,
+}, () => {
+  let old: MyEmulation;
+  let oldPage: AlipayPage;
+  const oldLive = () => oldPage.state<PageState>().transcript;
+
+  beforeAll(() => {
+    old = createMyEmulation({
+      appServerUrl: APP_SERVER_URL,
+      backendUrl: server.url,
+      mp3For: (sampleRate, bitRate) => (sampleRate === 16_000 && bitRate === 48_000 ? speechMp3 : undefined),
+      clientVersion: '10.1.68',
+      recorderFrames: false,
+    });
+    oldPage = loadAlipayPage(root, 'pages/index/index', old.my);
+    old.arrayBuffer = oldPage.arrayBuffer;
+  });
+
+  afterAll(async () => {
+    oldPage?.unload();
+    await old?.close();
+  });
+
+  it('says live text is not available', () => {
+    // `live: false` is what makes the page show strings.record.liveUnavailable.
+    expect(oldLive().live).toBe(false);
+    expect(oldLive().phase).toBe('idle');
+  });
+
+  it('records an mp3 file without frameSize, uploads it on release and shows the result', async () => {
+    await oldPage.trigger('record-button', 'press');
+    await until(() => oldLive().phase === 'recording', 10_000);
+    const started = Date.now();
+    expect(old.recorder.starts[0]).toMatchObject({ format: 'mp3', sampleRate: 16_000, numberOfChannels: 1 });
+    expect(old.recorder.starts[0]).not.toHaveProperty('frameSize');
+    // Hold the button through the speech and a little silence (the file holds what was heard until release).
+    await until(() => Date.now() - started >= speechMs + 1_000, speechMs + 5_000);
+    await oldPage.trigger('record-button', 'release');
+    await until(() => oldLive().results.length > 0 || (oldLive().error ?? '') !== '', 20_000);
+    expect(oldLive().error ?? '').toBe('');
+    await until(() => oldLive().phase === 'idle', 20_000);
+
+    expect(old.recorder.framesSent).toBe(0);
+    const upload = old.requests.find((r) => r.url.includes('/api/recognize'));
+    expect(upload?.method).toBe('POST');
+    expect(upload?.headers['content-type']).toBe('audio/mpeg');
+    expect(upload?.bodyBytes).toBe([...old.recorder.files.values()][0]?.length);
+    expect(upload?.bodyBytes).toBeGreaterThan(speechMs * 6);
+    const text = oldLive()
+      .results.map((r) => r.text)
+      .join(' ');
+    expect(wordErrorRate(SENTENCE, text), text).toBeLessThanOrEqual(0.35);
+    const stored = (await historyFromServer()).map((r) => r.id);
+    for (const record of oldLive().results) expect(stored).toContain(record.id);
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
 /**
  * @module api/recognize — `POST /api/recognize`: recognition of a whole recording, for platforms whose
- * recorder yields no frames (Baidu). The result is stored like a live session's.
+ * recorder yields no frames (Baidu, Alipay before 10.1.80). The result is stored like a live session's.
  *
  * The server takes the recording as the raw request body, typed by `Content-Type` (`audio/wav`,
  * `audio/L16;rate=16000`, `audio/mpeg`); other formats (aac) are answered 415 with a message the page

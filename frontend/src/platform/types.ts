@@ -31,7 +31,7 @@ export interface HttpResponse {
 /** Sends a request; rejects only when no HTTP answer arrived (network down, DNS, aborted). */
 export type HttpClient = (request: HttpRequest) => Promise<HttpResponse>;
 
-/** A file the platform recorded (platforms whose recorder gives no frames at all, e.g. Baidu). */
+/** A file the platform recorded (platforms whose recorder gives no frames at all, e.g. Baidu, Alipay before 10.1.80). */
 export interface RecordedFile {
   /** Local temp path of the recording (`wxfile://…`, `https://resource/…`). */
   readonly filePath: string;
@@ -69,7 +69,7 @@ export interface Mp3RecorderDriver {
   stop(): Promise<void>;
 }
 
-/** A recorder that only yields a compressed file at the end (vendors without recorder frames: Baidu). */
+/** A recorder that only yields a compressed file at the end (no recorder frames: Baidu, Alipay before 10.1.80). */
 export interface FileRecorderDriver {
   readonly kind: 'file';
   start(handlers: RecorderHandlers): Promise<void>;
@@ -92,7 +92,7 @@ export interface Platform {
   readonly name: PlatformName;
   /**
    * How the recorder streams live audio, in the voice protocol's `format` (`pcm16le` on WeChat, Douyin and
-   * H5; `mp3` on Alipay), or `false` when it gives no frames at all (Baidu): record, then upload to
+   * H5; `mp3` on Alipay), or `false` when it gives no frames at all (Baidu, Alipay before 10.1.80): record, then upload to
    * `POST /api/recognize`, and the page says live text is not available. Matches `createRecorder()`.
    */
   readonly liveAudio: AudioFormat | false;

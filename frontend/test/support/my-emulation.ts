@@ -8,7 +8,11 @@
  * - Recorder: `my.getRecorderManager()` checks the options against Alipay's documented rules (frames only
  *   with `format: 'mp3'`, the sample-rate/bit-rate table, at most 3 minutes) and then, at real time, emits
  *   `onFrameRecorded({ frameBuffer, isLastFrame })` with `frameSize` KB pieces of an mp3 stream (lame-encoded
- *   flite speech, then silence), cut wherever the bytes fall, like the recorder's own frames.
+ *   flite speech, then silence), cut wherever the bytes fall, like the recorder's own frames. Without
+ *   `frameSize`, or on a client whose recorder has no frames (`recorderFrames: false`, as before 10.1.80,
+ *   which ignores `frameSize`), it only records: `onStop` gives a temp file holding the stream heard so far,
+ *   which `my.getFileSystemManager().readFile` returns.
+ * - Client version: `my.getSystemInfoSync().version` and `my.env.clientVersion` (`clientVersion` option).
  * - Dialogs, toast, storage, settings, app show/hide: Alipay's names and shapes. Anything else the uni
  *   runtime probes is a harmless no-op.
  */
@@ -48,6 +52,8 @@ export interface MyRecorderEmulation {
   framesSent: number;
   bytesSent: number;
   recording: boolean;
+  /** Files recorded (takes without frames), by temp path. */
+  readonly files: Map<string, Uint8Array>;
 }
 
 export interface MyEmulationOptions {
@@ -57,6 +63,10 @@ export interface MyEmulationOptions {
   readonly backendUrl: string;
   /** The mp3 stream for a recording at `sampleRate`/`encodeBitRate` (undefined: the test did not prepare one). */
   readonly mp3For: (sampleRate: number, bitRate: number) => Uint8Array | undefined;
+  /** The Alipay client version the client reports; default `10.5.90`. */
+  readonly clientVersion?: string;
+  /** Whether the recorder gives frames (false: a client before 10.1.80, which ignores `frameSize`); default true. */
+  readonly recorderFrames?: boolean;
 }
 
 export interface MyEmulation {
@@ -69,7 +79,12 @@ export interface MyEmulation {
   readonly recorder: MyRecorderEmulation;
   readonly modals: Array<{ title?: string; content?: string }>;
   readonly toasts: string[];
-  readonly requests: Array<{ url: string; method: string; headers: Record<string, string> }>;
+  readonly requests: Array<{
+    url: string;
+    method: string;
+    headers: Record<string, string>;
+    bodyBytes?: number;
+  }>;
   /** `my.getSetting` answer for the microphone (`audioRecord`). */
   audioRecordAuthorized: boolean;
   showAuthGuideCalls: number;
@@ -101,7 +116,14 @@ export function createMyEmulation(options: MyEmulationOptions): MyEmulation {
   const hideListeners = new Set<(o?: unknown) => void>();
 
   // ------------------------------------------------------------------------------------------- recorder
-  const recorder: MyRecorderEmulation = { starts: [], framesSent: 0, bytesSent: 0, recording: false };
+  const recorder: MyRecorderEmulation = {
+    starts: [],
+    framesSent: 0,
+    bytesSent: 0,
+    recording: false,
+    files: new Map(),
+  };
+  const recorderFrames = options.recorderFrames ?? true;
   const handlers: {
     start?: () => void;
     stop?: (r: Record<string, unknown>) => void;
@@ -112,6 +134,7 @@ export function createMyEmulation(options: MyEmulationOptions): MyEmulation {
   let stream = new Uint8Array(0);
   let offset = 0;
   let frameBytes = 0;
+  let bitRate = 0;
   let startedAt = 0;
 
   const nextFrame = (): ArrayBuffer => {
@@ -137,17 +160,24 @@ export function createMyEmulation(options: MyEmulationOptions): MyEmulation {
       if (!range) return fail(`sampleRate ${sampleRate} is not supported`);
       const channels = Number(opts.numberOfChannels ?? 2);
       if (channels !== 1 && channels !== 2) return fail(`numberOfChannels ${channels} is invalid`);
-      const bitRate = Number(opts.encodeBitRate ?? 48_000);
-      if (bitRate < range[0] || bitRate > range[1]) return fail(`encodeBitRate ${bitRate} is invalid`);
+      const rate = Number(opts.encodeBitRate ?? 48_000);
+      if (rate < range[0] || rate > range[1]) return fail(`encodeBitRate ${rate} is invalid`);
       if (Number(opts.duration ?? 60_000) > 180_000) return fail('duration is at most 180000 ms');
-      if (typeof opts.frameSize !== 'number') return fail('emulation: only frame recording is emulated');
-      const mp3 = options.mp3For(sampleRate, bitRate);
-      if (!mp3) return fail(`emulation: no mp3 prepared for ${sampleRate} Hz at ${bitRate} bit/s`);
+      if (format !== 'mp3') return fail('emulation: only mp3 is emulated');
+      const mp3 = options.mp3For(sampleRate, rate);
+      if (!mp3) return fail(`emulation: no mp3 prepared for ${sampleRate} Hz at ${rate} bit/s`);
       stream = mp3;
       offset = 0;
-      frameBytes = Math.round(opts.frameSize * 1024);
+      bitRate = rate;
+      // An old client ignores `frameSize`: it records, and only the file at the end holds the audio.
+      frameBytes =
+        recorderFrames && typeof opts.frameSize === 'number' ? Math.round(opts.frameSize * 1024) : 0;
       recorder.recording = true;
       startedAt = Date.now();
+      if (frameBytes === 0) {
+        setTimeout(() => handlers.start?.(), 0);
+        return;
+      }
       // A frame is ready once frameSize KB were encoded: its time at the encoder's bit rate.
       const frameMs = (frameBytes * 8 * 1000) / bitRate;
       const tick = (index: number) => {
@@ -173,12 +203,15 @@ export function createMyEmulation(options: MyEmulationOptions): MyEmulation {
       recorder.recording = false;
       if (timer) clearTimeout(timer);
       setTimeout(() => {
+        const duration = Date.now() - startedAt;
         // The encoder flushes what it had: the last (short) frame.
-        if (offset < stream.length) handlers.frame?.({ frameBuffer: nextFrame(), isLastFrame: true });
-        handlers.stop?.({
-          tempFilePath: 'https://resource/apml953bb093ebd2834530196f50a4413a87.mp3',
-          duration: Date.now() - startedAt,
-        });
+        if (frameBytes > 0 && offset < stream.length) {
+          handlers.frame?.({ frameBuffer: nextFrame(), isLastFrame: true });
+        }
+        // The file holds what was heard until now (the bytes the encoder produced at its bit rate).
+        const tempFilePath = `https://resource/apml${recorder.starts.length}953bb093ebd2834530196f50a4413a87.mp3`;
+        recorder.files.set(tempFilePath, stream.slice(0, Math.round((duration * bitRate) / 8000)));
+        handlers.stop?.({ tempFilePath, duration });
       }, 0);
     },
     pause() {},
@@ -234,15 +267,26 @@ export function createMyEmulation(options: MyEmulationOptions): MyEmulation {
     windowHeight: 844,
     statusBarHeight: 47,
     language: 'zh-Hans',
-    version: '10.5.90',
+    version: options.clientVersion ?? '10.5.90',
     app: 'alipay',
     SDKVersion: '2.9.0',
   };
 
   const api: Record<string, unknown> = {
     SDKVersion: '2.9.0',
+    env: { clientVersion: options.clientVersion ?? '10.5.90' },
     connectSocket,
     getRecorderManager: () => recorderManager,
+    getFileSystemManager: () => ({
+      readFile: (o: CallbackOptions & { filePath: string; encoding?: string }) => {
+        const file = recorder.files.get(o.filePath);
+        if (!file || o.encoding !== undefined) {
+          settle(o, false, { error: 10022, errorMessage: `emulation: cannot read ${o.filePath}` });
+          return;
+        }
+        settle(o, true, { data: emulation.arrayBuffer(file) });
+      },
+    }),
     getSetting: (o: CallbackOptions) =>
       settle(o, true, { authSetting: { audioRecord: emulation.audioRecordAuthorized } }),
     showAuthGuide: () => void emulation.showAuthGuideCalls++,
@@ -281,13 +325,20 @@ export function createMyEmulation(options: MyEmulationOptions): MyEmulation {
     ) => {
       const method = o.method ?? 'GET';
       const headers = o.headers ?? {};
-      emulation.requests.push({ url: o.url, method, headers });
+      // Bytes (an ArrayBuffer of the page's realm) go out as they are; objects as JSON.
+      const bytes =
+        Object.prototype.toString.call(o.data) === '[object ArrayBuffer]'
+          ? new Uint8Array(new Uint8Array(o.data as ArrayBuffer))
+          : undefined;
+      emulation.requests.push({ url: o.url, method, headers, ...(bytes ? { bodyBytes: bytes.length } : {}) });
       const body =
         o.data === undefined || method === 'GET'
           ? undefined
-          : typeof o.data === 'string'
-            ? o.data
-            : JSON.stringify(o.data);
+          : bytes
+            ? bytes
+            : typeof o.data === 'string'
+              ? o.data
+              : JSON.stringify(o.data);
       void fetch(resolveUrl(o.url), { method, headers, ...(body === undefined ? {} : { body }) })
         .then(async (res) => {
           const text = await res.text();
