@@ -4,11 +4,16 @@
  * same tests: newest-first pages with an `(createdAt, id)` cursor, per-user access, totals per engine and
  * per UTC day.
  */
-import type { TranscriptRecord } from '@realtime-voice/shared/voice';
 import { and, desc, eq, gte, lt, or, sql } from 'drizzle-orm';
 import type { MysqlAppDatabase } from './client-mysql';
-import { type MysqlTranscriptRow, transcripts } from './schema-mysql';
-import type { TranscriptRepository, UsageTotals } from './transcript-repository';
+import { transcripts } from './schema-mysql';
+import {
+  EMPTY_TOTALS,
+  pageOf,
+  roundTotals,
+  type TranscriptRepository,
+  toRecord,
+} from './transcript-repository';
 
 /**
  * @example
@@ -21,10 +26,6 @@ export function createMysqlTranscriptRepository(db: MysqlAppDatabase): Transcrip
     audioMs: sql<number>`coalesce(sum(${transcripts.audioMs}), 0)`.mapWith(Number),
     averageLatencyMs: sql<number | null>`avg(${transcripts.latencyMs})`,
   };
-  const roundTotals = <T extends UsageTotals>(row: T): T => ({
-    ...row,
-    averageLatencyMs: row.averageLatencyMs === null ? null : Math.round(Number(row.averageLatencyMs)),
-  });
 
   return {
     async insert(record) {
@@ -44,12 +45,7 @@ export function createMysqlTranscriptRepository(db: MysqlAppDatabase): Transcrip
         .where(and(eq(transcripts.userId, userId), older))
         .orderBy(desc(transcripts.createdAt), desc(transcripts.id))
         .limit(limit + 1);
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return {
-        records: page.map(toRecord),
-        next: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null,
-      };
+      return pageOf(rows, limit);
     },
 
     async get(userId, id) {
@@ -86,7 +82,7 @@ export function createMysqlTranscriptRepository(db: MysqlAppDatabase): Transcrip
         .groupBy(day)
         .orderBy(desc(day));
       return {
-        totals: roundTotals(totals ?? { records: 0, audioMs: 0, averageLatencyMs: null }),
+        totals: roundTotals(totals ?? EMPTY_TOTALS),
         byEngine: byEngine.map(roundTotals),
         byDay: byDay.map(roundTotals),
       };
@@ -95,19 +91,5 @@ export function createMysqlTranscriptRepository(db: MysqlAppDatabase): Transcrip
     async ping() {
       await db.execute(sql`select 1`);
     },
-  };
-}
-
-function toRecord(row: MysqlTranscriptRow): TranscriptRecord {
-  return {
-    id: row.id,
-    userId: row.userId,
-    sessionId: row.sessionId,
-    text: row.text,
-    language: row.language,
-    engine: row.engine,
-    audioMs: row.audioMs,
-    latencyMs: row.latencyMs,
-    createdAt: new Date(row.createdAt).toISOString(),
   };
 }

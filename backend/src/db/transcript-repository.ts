@@ -61,10 +61,6 @@ export function createSqliteTranscriptRepository(db: AppDatabase): TranscriptRep
     audioMs: sql<number>`coalesce(sum(${transcripts.audioMs}), 0)`.mapWith(Number),
     averageLatencyMs: sql<number | null>`avg(${transcripts.latencyMs})`,
   };
-  const roundTotals = <T extends UsageTotals>(row: T): T => ({
-    ...row,
-    averageLatencyMs: row.averageLatencyMs === null ? null : Math.round(Number(row.averageLatencyMs)),
-  });
 
   return {
     async insert(record) {
@@ -88,12 +84,7 @@ export function createSqliteTranscriptRepository(db: AppDatabase): TranscriptRep
         .orderBy(desc(transcripts.createdAt), desc(transcripts.id))
         .limit(limit + 1)
         .all();
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return {
-        records: page.map(toRecord),
-        next: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null,
-      };
+      return pageOf(rows, limit);
     },
 
     async get(userId, id) {
@@ -132,7 +123,7 @@ export function createSqliteTranscriptRepository(db: AppDatabase): TranscriptRep
         .orderBy(desc(day))
         .all();
       return {
-        totals: roundTotals(totals ?? { records: 0, audioMs: 0, averageLatencyMs: null }),
+        totals: roundTotals(totals ?? EMPTY_TOTALS),
         byEngine: byEngine.map(roundTotals),
         byDay: byDay.map(roundTotals),
       };
@@ -144,7 +135,30 @@ export function createSqliteTranscriptRepository(db: AppDatabase): TranscriptRep
   };
 }
 
-function toRecord(row: TranscriptRow): TranscriptRecord {
+// Shared by both dialects (the MySQL repository imports them): their rows have the same shape.
+
+/** Totals of a user without records. */
+export const EMPTY_TOTALS: UsageTotals = { records: 0, audioMs: 0, averageLatencyMs: null };
+
+/** AVG comes back fractional (and from mysql2 as a DECIMAL string): whole milliseconds. */
+export function roundTotals<T extends UsageTotals>(row: T): T {
+  return {
+    ...row,
+    averageLatencyMs: row.averageLatencyMs === null ? null : Math.round(Number(row.averageLatencyMs)),
+  };
+}
+
+/** A page from `limit + 1` newest-first rows: the extra row only says whether another page exists. */
+export function pageOf(rows: readonly TranscriptRow[], limit: number): HistoryPage {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    records: page.map(toRecord),
+    next: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null,
+  };
+}
+
+export function toRecord(row: TranscriptRow): TranscriptRecord {
   return {
     id: row.id,
     userId: row.userId,

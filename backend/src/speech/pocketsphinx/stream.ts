@@ -14,6 +14,7 @@
 
 import type { FinalHypothesis, SpeechStream, SpeechStreamListener } from '../engine';
 import { SpeechError } from '../errors';
+import { SampleAligner } from '../sample-aligner';
 import type { DecoderHandle, PocketsphinxNative } from './native';
 
 /** One decoded batch, for metrics and the capacity benchmark. */
@@ -60,7 +61,7 @@ export class PocketsphinxStream implements SpeechStream {
   readonly id = nextStreamId++;
   private readonly maxBatchSamples: number;
   private readonly pending: PendingChunk[] = [];
-  private carry: number | null = null;
+  private readonly samples = new SampleAligner();
   /** `true` once no more callbacks may run: after close, a failure, or a finished flush. */
   private stopped = false;
   private flushing: Promise<void> | null = null;
@@ -90,20 +91,7 @@ export class PocketsphinxStream implements SpeechStream {
     // Writes after flush/close are dropped, not thrown: the session layer owns "audio after stop" errors,
     // and a throw here would surface inside a socket handler.
     if (this.stopped || this.flushing || pcm.length === 0) return;
-    let bytes: Uint8Array;
-    if (this.carry === null) {
-      // Copy: callers may reuse their buffer once write() returns (and Buffer#slice would only be a view).
-      bytes = new Uint8Array(pcm);
-    } else {
-      bytes = new Uint8Array(pcm.length + 1);
-      bytes[0] = this.carry;
-      bytes.set(pcm, 1);
-      this.carry = null;
-    }
-    if (bytes.length % 2 === 1) {
-      this.carry = bytes[bytes.length - 1]!;
-      bytes = bytes.subarray(0, bytes.length - 1);
-    }
+    const bytes = this.samples.take(pcm);
     if (bytes.length > 0) {
       this.pending.push({ bytes, offset: 0, writtenAt: performance.now() });
       this.kick();
@@ -113,7 +101,7 @@ export class PocketsphinxStream implements SpeechStream {
   flush(): Promise<void> {
     if (this.flushing) return this.flushing;
     if (this.stopped) return this.closing ?? Promise.resolve();
-    this.carry = null; // half a sample is not audio
+    this.samples.reset();
     this.flushing = this.runFlush();
     return this.flushing;
   }

@@ -20,6 +20,7 @@ import type {
   SpeechStreamOptions,
 } from '../engine';
 import { SpeechError } from '../errors';
+import { SampleAligner } from '../sample-aligner';
 import { findModelFiles, type SherpaModelFiles, verifyChecksums } from './model';
 import { probeModel } from './probe';
 import type { OnlineRecognizerConfig } from './sherpa-api';
@@ -267,7 +268,7 @@ function resolveModule(override: string | undefined): string | { error: string }
 /** One recognition stream on a worker's shared recognizer. */
 class SherpaStream implements SpeechStream, WorkerClient {
   readonly id = nextStreamId++;
-  private carry: number | null = null;
+  private readonly samples = new SampleAligner();
   private stopped = false;
   private flushing: Promise<void> | null = null;
   private finishFlush: (() => void) | undefined;
@@ -285,20 +286,11 @@ class SherpaStream implements SpeechStream, WorkerClient {
 
   write(pcm: Uint8Array): void {
     if (this.stopped || this.flushing || pcm.length === 0) return;
-    let bytes = pcm;
-    if (this.carry !== null) {
-      const joined = new Uint8Array(pcm.length + 1);
-      joined[0] = this.carry;
-      joined.set(pcm, 1);
-      bytes = joined;
-      this.carry = null;
-    }
-    const whole = bytes.length - (bytes.length % 2);
-    if (whole < bytes.length) this.carry = bytes[bytes.length - 1]!;
-    if (whole === 0) return;
+    const bytes = this.samples.take(pcm);
+    if (bytes.length === 0) return;
     // Little-endian int16 to float in [-1, 1); DataView reads LE regardless of the host.
-    const view = new DataView(bytes.buffer, bytes.byteOffset, whole);
-    const samples = new Float32Array(whole / 2);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    const samples = new Float32Array(bytes.length / 2);
     for (let i = 0; i < samples.length; i += 1) samples[i] = view.getInt16(i * 2, true) / 32_768;
     this.samplesWritten += samples.length;
     this.lastWriteAt = performance.now();
@@ -308,7 +300,7 @@ class SherpaStream implements SpeechStream, WorkerClient {
   flush(): Promise<void> {
     if (this.flushing) return this.flushing;
     if (this.stopped) return Promise.resolve();
-    this.carry = null;
+    this.samples.reset();
     this.flushing = new Promise<void>((resolve) => {
       this.finishFlush = resolve;
     });

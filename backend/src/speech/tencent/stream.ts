@@ -14,6 +14,7 @@
 import WebSocket from 'ws';
 import type { FinalHypothesis, SpeechStream, SpeechStreamListener } from '../engine';
 import { SpeechError } from '../errors';
+import { SampleAligner } from '../sample-aligner';
 import { parseTencentMessage, TENCENT_END_MESSAGE, TencentError } from './protocol';
 
 export interface TencentStreamTiming {
@@ -104,7 +105,7 @@ export class TencentStream implements SpeechStream {
   private readonly packetBytes: number;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  private carry: number | null = null;
+  private readonly samples = new SampleAligner();
   /** Audio (ms) the bucket allows to send now. */
   private tokensMs: number;
   private refilledAt = performance.now();
@@ -151,19 +152,8 @@ export class TencentStream implements SpeechStream {
 
   write(pcm: Uint8Array): void {
     if (this.stopped || this.flushing || pcm.length === 0) return;
-    let bytes: Buffer;
-    if (this.carry === null) {
-      bytes = Buffer.from(pcm); // a copy: callers may reuse their buffer
-    } else {
-      bytes = Buffer.allocUnsafe(pcm.length + 1);
-      bytes[0] = this.carry;
-      bytes.set(pcm, 1);
-      this.carry = null;
-    }
-    if (bytes.length % 2 === 1) {
-      this.carry = bytes[bytes.length - 1]!;
-      bytes = bytes.subarray(0, bytes.length - 1);
-    }
+    const samples = this.samples.take(pcm);
+    const bytes = Buffer.from(samples.buffer, samples.byteOffset, samples.length);
     if (bytes.length === 0) return;
     this.pending.push(bytes);
     this.pendingBytes += bytes.length;
@@ -173,7 +163,7 @@ export class TencentStream implements SpeechStream {
   flush(): Promise<void> {
     if (this.flushing) return this.flushing;
     if (this.stopped) return Promise.resolve();
-    this.carry = null;
+    this.samples.reset();
     this.flushing = new Promise<void>((resolve) => {
       this.finishFlush = resolve;
     });
