@@ -15,14 +15,12 @@
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import type { TranscriptRecord } from '@realtime-voice/shared/voice';
-import { Hono } from 'hono';
 import { Server } from 'socket.io';
 import type { Config } from './config';
 import { configWarnings } from './config';
 import { openStorage, type Storage } from './db/storage';
 import type { TranscriptRepository } from './db/transcript-repository';
 import { createApp } from './http/app';
-import { readinessRoutes } from './http/routes/health';
 import { createLogger, type Logger } from './log';
 import { createHistoryService } from './services/history';
 import { createIdentityService } from './services/identity';
@@ -142,6 +140,8 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
     logger,
   });
 
+  /** Set when shutdown begins: `/readyz` answers 503 and new sessions are refused. */
+  let draining = false;
   const app = createApp({
     identity,
     history: createHistoryService(repository),
@@ -156,24 +156,18 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
     uploadMaxBytes: config.uploadMaxBytes,
     corsOrigins: config.corsOrigins,
     staticDir: config.staticDir,
+    redis,
+    draining: () => draining,
   });
 
-  let draining = false;
-  // `/readyz` is served here rather than in the app (whose routes this module does not own): it needs
-  // Redis and the shutdown state, which only the server knows.
-  const readiness = new Hono().route(
-    '/readyz',
-    readinessRoutes({ engines, repository, ...(redis ? { redis } : {}), draining: () => draining }),
+  const { httpServer, port } = await listen(app.fetch, config.port, config.host).catch(
+    async (error: unknown) => {
+      await redis?.close();
+      await storage.close();
+      await releaseEngines();
+      throw error;
+    },
   );
-  const fetch = (request: Request) =>
-    new URL(request.url).pathname === '/readyz' ? readiness.fetch(request) : app.fetch(request);
-
-  const { httpServer, port } = await listen(fetch, config.port, config.host).catch(async (error: unknown) => {
-    await redis?.close();
-    await storage.close();
-    await releaseEngines();
-    throw error;
-  });
   const io: VoiceServer = new Server(httpServer, {
     // With Redis, broadcasts (`history:new` to a user's room) reach the user's sockets on every instance,
     // and recovery sessions are kept in Redis so a client resumes on another instance.

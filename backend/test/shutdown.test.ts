@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import type { StartAck, TranscriptRecord, VoiceError } from '@realtime-voice/shared/voice';
 import { afterEach, describe, expect, it } from 'vitest';
-import { healthRoutes, readinessRoutes } from '../src/http/routes/health';
+import { healthRoutes } from '../src/http/routes/health';
 import type { RunningServer } from '../src/server';
 import type { SpeechEngine } from '../src/speech';
 import { connectClient, type TestClient } from './support/clients';
@@ -145,13 +145,19 @@ describe('draining and readiness', () => {
     // The listener is closed: a load balancer's new connection (and its probe) goes elsewhere.
     await expect(fetch(`${s.url}/readyz`)).rejects.toThrow();
     // What the probes would say, asked in process: not ready, draining.
-    const probe = { engines: s.engines, repository: s.repository, activeSessions: () => 1, startedAt: 0 };
-    expect(await (await healthRoutes(probe).request('/')).json()).toMatchObject({
+    const probe = healthRoutes({
+      engines: s.engines,
+      repository: s.repository,
+      activeSessions: () => 1,
+      startedAt: 0,
+      draining: () => s.draining,
+    });
+    expect(await (await probe.request('/healthz')).json()).toMatchObject({
       status: 'ok',
       ready: false,
       draining: true,
     });
-    const readiness = await readinessRoutes({ ...probe, draining: () => s.draining }).request('/');
+    const readiness = await probe.request('/readyz');
     expect(readiness.status).toBe(503);
     expect(await readiness.json()).toMatchObject({
       ready: false,

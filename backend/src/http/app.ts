@@ -35,6 +35,10 @@ export interface AppDependencies {
   readonly corsOrigins: readonly string[];
   readonly staticDir: string;
   readonly startedAt?: number;
+  /** The Redis of the Socket.IO adapter, checked by `/readyz` (several instances). */
+  readonly redis?: { ping(): Promise<unknown> } | undefined;
+  /** True once the instance is shutting down (`/readyz` answers 503). */
+  readonly draining?: () => boolean;
 }
 
 /**
@@ -46,7 +50,7 @@ export function createApp(deps: AppDependencies) {
   const app = new Hono<AppEnv>();
   app.onError(createErrorHandler(deps.logger));
   app.notFound((c) => errorResponse(c, 404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}`));
-  app.use(requestLog({ logger: deps.logger, quietPaths: ['/healthz'] }));
+  app.use(requestLog({ logger: deps.logger, quietPaths: ['/healthz', '/readyz'] }));
 
   if (deps.corsOrigins.length > 0) {
     app.use(
@@ -61,12 +65,14 @@ export function createApp(deps: AppDependencies) {
   }
 
   app.route(
-    '/healthz',
+    '/',
     healthRoutes({
       engines: deps.engines,
       repository: deps.repository,
       activeSessions: deps.activeSessions,
       startedAt: deps.startedAt ?? Date.now(),
+      redis: deps.redis,
+      draining: deps.draining ?? (() => false),
     }),
   );
 

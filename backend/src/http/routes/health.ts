@@ -9,7 +9,7 @@
  *   several instances share events through it), the default engine — each bounded in time, and turns 503
  *   as soon as the instance starts shutting down, so a load balancer stops sending it new connections.
  *
- * Both are built from the same repository and share the last database result through it.
+ * Both live in one sub-app, so the liveness answer can report what the last readiness check found.
  */
 import { Hono } from 'hono';
 import type { TranscriptRepository } from '../../db/transcript-repository';
@@ -20,16 +20,11 @@ export interface HealthOptions {
   readonly repository: TranscriptRepository;
   readonly activeSessions: () => number;
   readonly startedAt: number;
-}
-
-export interface ReadinessOptions {
-  readonly engines: EngineRegistry;
-  readonly repository: TranscriptRepository;
   /** The Redis of the Socket.IO adapter, when events are shared across instances. */
-  readonly redis?: { ping(): Promise<unknown> };
+  readonly redis?: { ping(): Promise<unknown> } | undefined;
   /** True once the instance is shutting down. */
   readonly draining: () => boolean;
-  /** Bound of each check (default 2 s): a hung database makes the instance unready, not the probe hang. */
+  /** Bound of each readiness check (default 2 s): a hung database makes the instance unready, not the probe hang. */
   readonly checkTimeoutMs?: number;
 }
 
@@ -39,95 +34,70 @@ interface CheckResult {
   readonly message?: string;
 }
 
-interface SharedState {
-  database: CheckResult & { readonly checkedAt?: string };
-  /** Only once a readiness check with Redis ran. */
-  redis: (CheckResult & { readonly checkedAt?: string }) | undefined;
-  draining: () => boolean;
-}
-
-/** One state per repository, so `/healthz` reports what `/readyz` last found without doing I/O itself. */
-const states = new WeakMap<TranscriptRepository, SharedState>();
-function stateOf(repository: TranscriptRepository): SharedState {
-  let state = states.get(repository);
-  if (!state) {
-    state = { database: { ok: true }, redis: undefined, draining: () => false };
-    states.set(repository, state);
-  }
-  return state;
-}
+type Checked = CheckResult & { readonly checkedAt?: string };
 
 /**
+ * `GET /healthz` and `GET /readyz`, sharing what the last readiness check found.
+ *
  * @example
- * app.route('/healthz', healthRoutes({ engines, repository, activeSessions, startedAt: Date.now() }));
+ * app.route('/', healthRoutes({ engines, repository, activeSessions, startedAt: Date.now(), draining }));
  */
 export function healthRoutes(options: HealthOptions) {
-  const state = stateOf(options.repository);
-  return new Hono().get('/', (c) => {
-    const engines = options.engines.list().map((engine) => {
-      const status = engine.status();
-      return {
-        name: engine.name,
-        default: engine === options.engines.defaultEngine,
-        languages: engine.languages,
-        ...status,
-      };
-    });
-    const draining = state.draining();
-    const ready =
-      state.database.ok &&
-      (state.redis?.ok ?? true) &&
-      options.engines.defaultEngine.status().ready &&
-      !draining;
-    c.header('Cache-Control', 'no-store');
-    return c.json({
-      status: 'ok',
-      ready,
-      draining,
-      uptimeSeconds: Math.round((Date.now() - options.startedAt) / 1000),
-      activeSessions: options.activeSessions(),
-      database: state.database,
-      ...(state.redis ? { redis: state.redis } : {}),
-      engines,
-    });
-  });
-}
-
-/**
- * @example
- * const readiness = readinessRoutes({ engines, repository, redis, draining: () => closing });
- * // GET /readyz → 200 { ready: true, checks } or 503 with the failing check's message
- */
-export function readinessRoutes(options: ReadinessOptions) {
-  const state = stateOf(options.repository);
-  state.draining = options.draining;
+  const { engines, repository, redis, draining } = options;
   const timeoutMs = options.checkTimeoutMs ?? 2_000;
-  return new Hono().get('/', async (c) => {
-    const [database, redis] = await Promise.all([
-      timed(() => options.repository.ping(), timeoutMs, 'the database does not answer'),
-      options.redis ? timed(() => options.redis!.ping(), timeoutMs, 'Redis does not answer') : undefined,
-    ]);
-    const checkedAt = new Date().toISOString();
-    state.database = { ...database, checkedAt };
-    if (redis) state.redis = { ...redis, checkedAt };
-    const engine = options.engines.defaultEngine;
-    const engineStatus = engine.status();
-    const draining = options.draining();
-    const ready = database.ok && (redis?.ok ?? true) && engineStatus.ready && !draining;
-    c.header('Cache-Control', 'no-store');
-    return c.json(
-      {
+  // The start migrated the database; each readiness check updates these for the liveness answer.
+  let lastDatabase: Checked = { ok: true };
+  let lastRedis: Checked | undefined;
+
+  return new Hono()
+    .get('/healthz', (c) => {
+      const list = engines.list().map((engine) => ({
+        name: engine.name,
+        default: engine === engines.defaultEngine,
+        languages: engine.languages,
+        ...engine.status(),
+      }));
+      const isDraining = draining();
+      const ready =
+        lastDatabase.ok && (lastRedis?.ok ?? true) && engines.defaultEngine.status().ready && !isDraining;
+      c.header('Cache-Control', 'no-store');
+      return c.json({
+        status: 'ok',
         ready,
-        draining,
-        checks: {
-          database,
-          ...(redis ? { redis } : {}),
-          engine: { name: engine.name, ...engineStatus, ok: engineStatus.ready },
+        draining: isDraining,
+        uptimeSeconds: Math.round((Date.now() - options.startedAt) / 1000),
+        activeSessions: options.activeSessions(),
+        database: lastDatabase,
+        ...(lastRedis ? { redis: lastRedis } : {}),
+        engines: list,
+      });
+    })
+    .get('/readyz', async (c) => {
+      const [database, redisCheck] = await Promise.all([
+        timed(() => repository.ping(), timeoutMs, 'the database does not answer'),
+        redis ? timed(() => redis.ping(), timeoutMs, 'Redis does not answer') : undefined,
+      ]);
+      const checkedAt = new Date().toISOString();
+      lastDatabase = { ...database, checkedAt };
+      if (redisCheck) lastRedis = { ...redisCheck, checkedAt };
+      const engine = engines.defaultEngine;
+      const engineStatus = engine.status();
+      const isDraining = draining();
+      const ready = database.ok && (redisCheck?.ok ?? true) && engineStatus.ready && !isDraining;
+      c.header('Cache-Control', 'no-store');
+      return c.json(
+        {
+          ready,
+          draining: isDraining,
+          checks: {
+            database,
+            ...(redisCheck ? { redis: redisCheck } : {}),
+            engine: { name: engine.name, ...engineStatus, ok: engineStatus.ready },
+          },
         },
-      },
-      ready ? 200 : 503,
-    );
-  });
+        ready ? 200 : 503,
+      );
+    });
 }
 
 async function timed(
