@@ -11,7 +11,6 @@ describe('createLogger', () => {
     const log = createLogger(undefined, 'x');
     log.debug('a');
     log.warn('b');
-    log.child('y').debug('c');
     createLogger(false, 'x').warn('d');
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();
   });
@@ -22,17 +21,20 @@ describe('createLogger', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const logger = createLogger(true, 'socket.io');
     logger.debug('open', 1);
-    logger.child('engine').warn('late');
+    logger.warn('late');
     expect(debug).toHaveBeenCalledWith('socket.io', 'open', 1);
-    expect(warn).toHaveBeenCalledWith('socket.io:engine', 'late');
+    expect(warn).toHaveBeenCalledWith('socket.io', 'late');
     expect(log).not.toHaveBeenCalled();
   });
 
   it('sends to a custom sink', () => {
     const lines: unknown[][] = [];
-    createLogger((...args) => lines.push(args), 'ns')
-      .child('sub')
-      .debug('hi');
-    expect(lines).toEqual([['ns:sub debug', 'hi']]);
+    const logger = createLogger((...args) => lines.push(args), 'ns');
+    logger.debug('hi');
+    logger.warn('careful');
+    expect(lines).toEqual([
+      ['ns debug', 'hi'],
+      ['ns warn', 'careful'],
+    ]);
   });
 });

@@ -13,8 +13,6 @@ export interface Logger {
   debug(...args: unknown[]): void;
   /** Something went wrong that the app may want to know (console.warn). */
   warn(...args: unknown[]): void;
-  /** A logger for a sub-namespace (`socket.io-client:manager` → `…:socket`). */
-  child(name: string): Logger;
 }
 
 /**
@@ -36,6 +34,5 @@ export function createLogger(option: DebugOption | undefined, namespace: string)
   return {
     debug: write('debug'),
     warn: write('warn'),
-    child: (name) => createLogger(option, `${namespace}:${name}`),
   };
 }
