@@ -49,6 +49,11 @@ export interface BundleOptions {
    * tree-shaking). Ignored for socket.io-client, which is always `{ io, Manager, Socket }`.
    */
   readonly exports?: readonly string[];
+  /**
+   * Bundle our client from this copy of `shared/src` instead of the real one (the size what-if script
+   * measures edited copies). The build configuration stays the same.
+   */
+  readonly sourceDir?: string;
 }
 
 /** The global an `iife` bundle assigns its exports to. */
@@ -84,16 +89,17 @@ export async function bundleClient(
     legalComments: 'none',
     ...(format === 'iife' ? { globalName: IIFE_GLOBAL_NAME } : {}),
   };
+  const entry = options.sourceDir ? join(options.sourceDir, 'socketio', 'index.ts') : ourEntry;
   const ours: BuildOptions = options.exports
     ? {
         stdin: {
-          contents: `export { ${options.exports.join(', ')} } from ${JSON.stringify(ourEntry)};`,
+          contents: `export { ${options.exports.join(', ')} } from ${JSON.stringify(entry)};`,
           resolveDir: sharedDir,
           sourcefile: 'ours-entry.js',
           loader: 'js',
         },
       }
-    : { entryPoints: [ourEntry] };
+    : { entryPoints: [entry] };
   const buildOptions: BuildOptions =
     subject === 'ours'
       ? {
