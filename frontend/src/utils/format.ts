@@ -15,9 +15,11 @@ export function formatTime(iso: string): string {
 
 /** `12.3 秒`, `1 分 5 秒` style for totals. */
 export function formatDuration(seconds: number): string {
-  if (seconds < 60) return `${Math.round(seconds * 10) / 10} 秒`;
-  const minutes = Math.floor(seconds / 60);
-  const rest = Math.round(seconds - minutes * 60);
-  if (minutes < 60) return `${minutes} 分 ${rest} 秒`;
+  const tenths = Math.round(seconds * 10) / 10;
+  if (tenths < 60) return `${tenths} 秒`;
+  // Round once, before splitting: rounding the remainder alone shows 119.6 s as "1 分 60 秒".
+  const whole = Math.round(seconds);
+  const minutes = Math.floor(whole / 60);
+  if (minutes < 60) return `${minutes} 分 ${whole % 60} 秒`;
   return `${Math.floor(minutes / 60)} 小时 ${minutes % 60} 分`;
 }
