@@ -226,4 +226,29 @@ describe('compiled mp-alipay page on a client older than 10.1.80 (no recorder fr
     const stored = (await historyFromServer()).map((r) => r.id);
     for (const record of oldLive().results) expect(stored).toContain(record.id);
   }, 60_000);
+
+  it('uploads the take when the recorder stops itself at its time limit, and says so', async () => {
+    const uploads = () => old.requests.filter((r) => r.url.includes('/api/recognize'));
+    const uploadsBefore = uploads().length;
+    const idsBefore = new Set(oldLive().results.map((r) => r.id));
+    await oldPage.trigger('record-button', 'press');
+    await until(() => oldLive().phase === 'recording', 10_000);
+    expect(old.recorder.starts.at(-1)).toMatchObject({ duration: 180_000 });
+    const started = Date.now();
+    await until(() => Date.now() - started >= speechMs + 1_000, speechMs + 5_000);
+    // The 3-minute `duration` runs out while the button is still held.
+    expect(old.recorder.reachLimit()).toBe(true);
+    await until(() => uploads().length === uploadsBefore + 1, 20_000);
+    await until(() => oldLive().phase === 'idle', 20_000);
+    expect(oldLive().error).toBe(strings.record.limitReached);
+    const newest = [...old.recorder.files.values()].at(-1);
+    expect(uploads().at(-1)?.bodyBytes).toBe(newest?.length);
+    const fresh = oldLive().results.filter((r) => !idsBefore.has(r.id));
+    const text = fresh.map((r) => r.text).join(' ');
+    expect(wordErrorRate(SENTENCE, text), text).toBeLessThanOrEqual(0.35);
+    // Releasing the button afterwards starts nothing and uploads nothing more.
+    await oldPage.trigger('record-button', 'release');
+    expect(uploads()).toHaveLength(uploadsBefore + 1);
+    expect(old.recorder.recording).toBe(false);
+  }, 60_000);
 });

@@ -192,7 +192,8 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
 
   async function finishFile(file: RecordedFile | undefined): Promise<void> {
     if (!file || !options.recognizeFile) {
-      if (!file) store.fail(strings.record.tooShort);
+      // An earlier message (the recording was interrupted) says more than "too short".
+      if (!file && !store.error) store.fail(strings.record.tooShort);
       store.endSession();
       return;
     }

@@ -67,6 +67,23 @@ describe('useRecorder', () => {
     expect(recorder.status.value).toBe('idle');
   });
 
+  it('hands over the file of a recording the platform ended by itself, once', async () => {
+    const driver = new FakeFileRecorder();
+    const reasons: string[] = [];
+    const recorder = useRecorder({ driver, onInterrupted: (r) => reasons.push(r) });
+    await recorder.start();
+    const recorded = { filePath: 'bdfile://tmp/limit.mp3', format: 'mp3', durationMs: 180_000 };
+    driver.handlers?.onInterrupted('stopped', recorded);
+    expect(reasons).toEqual(['stopped']);
+    expect(recorder.status.value).toBe('idle');
+    expect(await recorder.stop()).toEqual(recorded);
+    expect(await recorder.stop()).toBeUndefined();
+    // A new recording never returns the old take.
+    await recorder.start();
+    driver.handlers?.onInterrupted('paused');
+    expect(await recorder.stop()).toBeUndefined();
+  });
+
   it('a stop() during start stops the driver once it has started', async () => {
     const driver = new FakePcmRecorder();
     driver.startDelayMs = 20;

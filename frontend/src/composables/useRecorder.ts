@@ -30,7 +30,10 @@ export interface UseRecorderOptions {
   readonly driver: RecorderDriver;
   /** Asks for the microphone before the first start; omitted = the driver asks by itself. */
   readonly requestPermission?: () => Promise<PermissionResult>;
-  /** Called when recording ended without `stop()` (app hidden, call, time limit). */
+  /**
+   * Called when recording ended without `stop()`: `paused` (app hidden, call), `stopped` (time limit),
+   * `ended` (browser track). On file-only platforms the next `stop()` returns what was recorded until then.
+   */
   readonly onInterrupted?: (reason: string) => void;
 }
 
@@ -50,7 +53,10 @@ export interface UseRecorderReturn {
    * failed (see `status` and `error`).
    */
   start(onFrame?: (frame: ArrayBuffer) => void): Promise<boolean>;
-  /** Stops; resolves after the last frame, with the file on file-only platforms. */
+  /**
+   * Stops; resolves after the last frame, with the file on file-only platforms — also the file of a
+   * recording the platform ended by itself (time limit), once, if nothing started since.
+   */
   stop(): Promise<RecordedFile | undefined>;
 }
 
@@ -66,6 +72,8 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
   let sink: ((frame: ArrayBuffer) => void) | undefined;
   /** Bumped on every start/stop so late callbacks of an old recording are ignored. */
   let generation = 0;
+  /** The file of a recording the platform ended by itself, until `stop()` collects it. */
+  let interruptedFile: RecordedFile | undefined;
 
   const deliver = (gen: number, frame: ArrayBuffer): void => {
     if (gen !== generation) return;
@@ -79,6 +87,7 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
     if (status.value === 'starting' || status.value === 'recording' || status.value === 'stopping')
       return false;
     error.value = undefined;
+    interruptedFile = undefined;
     status.value = 'starting';
     const gen = ++generation;
     if (options.requestPermission) {
@@ -95,10 +104,11 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
     try {
       await driver.start({
         onFrame: (frame) => deliver(gen, frame),
-        onInterrupted: (reason) => {
+        onInterrupted: (reason, file) => {
           if (gen !== generation) return;
           generation++;
           sink = undefined;
+          interruptedFile = file;
           status.value = 'idle';
           options.onInterrupted?.(reason);
         },
@@ -136,7 +146,11 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
       status.value = 'idle';
       return undefined;
     }
-    if (status.value !== 'recording') return undefined;
+    if (status.value !== 'recording') {
+      const file = interruptedFile;
+      interruptedFile = undefined;
+      return file;
+    }
     status.value = 'stopping';
     const gen = generation;
     let file: RecordedFile | undefined;

@@ -7,6 +7,7 @@ import { FakeFileRecorder, FakePcmRecorder } from '../../test/support/fake-recor
 import { FakeSocketServer, until } from '../../test/support/fake-server';
 import { record } from '../../test/support/records';
 import { readConfig } from '../config';
+import { strings } from '../locale/strings';
 import type { Platform, RecorderDriver } from '../platform/types';
 import { useConnectionStore } from '../stores/connection';
 import { useHistoryStore } from '../stores/history';
@@ -121,6 +122,49 @@ describe('useVoiceApp', () => {
     expect(upload?.headers?.['content-type']).toBe('audio/mpeg');
     expect(transcript.results.map((r) => r.text)).toEqual(['uploaded speech']);
     expect(useHistoryStore().records.map((r) => r.text)).toContain('uploaded speech');
+    scope.stop();
+  });
+
+  it('uploads the take when a file recorder stops itself at its time limit, and says why it ended', async () => {
+    const server = new FakeSocketServer();
+    const http = new FakeHttp();
+    const driver = new FakeFileRecorder();
+    driver.file = undefined;
+    const { platform } = fakePlatform(server, http, driver);
+    const scope = effectScope();
+    const app = scope.run(() => useVoiceApp({ platform, config: readConfig({}), clientOptions: fast }))!;
+    const transcript = useTranscriptStore();
+    await app.press();
+    expect(transcript.phase).toBe('recording');
+    // The platform's own stop at `duration`: the file it gives is the whole take.
+    driver.handlers?.onInterrupted('stopped', {
+      filePath: 'bdfile://tmp/limit.mp3',
+      format: 'mp3',
+      durationMs: 180_000,
+    });
+    await until(() => transcript.phase === 'idle');
+    expect(http.requests.filter((r) => r.path === '/api/recognize')).toHaveLength(1);
+    expect(transcript.results.map((r) => r.text)).toEqual(['uploaded speech']);
+    expect(transcript.error).toBe(strings.record.limitReached);
+    // Releasing the button afterwards changes nothing.
+    await app.release();
+    expect(http.requests.filter((r) => r.path === '/api/recognize')).toHaveLength(1);
+    scope.stop();
+  });
+
+  it('a file recording interrupted without a file keeps saying it was interrupted (not "too short")', async () => {
+    const server = new FakeSocketServer();
+    const http = new FakeHttp();
+    const driver = new FakeFileRecorder();
+    const { platform } = fakePlatform(server, http, driver);
+    const scope = effectScope();
+    const app = scope.run(() => useVoiceApp({ platform, config: readConfig({}), clientOptions: fast }))!;
+    const transcript = useTranscriptStore();
+    await app.press();
+    driver.handlers?.onInterrupted('paused');
+    await until(() => transcript.phase === 'idle');
+    expect(transcript.error).toBe(strings.record.interrupted);
+    expect(http.requests.filter((r) => r.path === '/api/recognize')).toHaveLength(0);
     scope.stop();
   });
 });

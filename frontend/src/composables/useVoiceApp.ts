@@ -67,8 +67,9 @@ export function useVoiceApp(options: UseVoiceAppOptions) {
   const recorder = useRecorder({
     driver: platform.createRecorder(),
     requestPermission: platform.requestRecordPermission,
-    onInterrupted: () => {
-      transcript.fail(strings.record.interrupted);
+    onInterrupted: (reason) => {
+      // `stopped`: the recorder reached its time limit (a file recorder's take is still recognised).
+      transcript.fail(reason === 'stopped' ? strings.record.limitReached : strings.record.interrupted);
       void voice.stop();
     },
   });

@@ -10,15 +10,22 @@ import type {
   Mp3RecorderDriver,
   PcmRecorderDriver,
   PermissionResult,
+  RecordedFile,
   RecorderHandlers,
 } from './types';
 
 /** The part of a vendor RecorderManager we use (WeChat, Douyin, Alipay all have this shape). */
+/** What a vendor's `onStop` reports. */
+interface StopResult {
+  readonly tempFilePath?: string;
+  readonly duration?: number;
+}
+
 export interface MpRecorderManager {
   start(options: Record<string, unknown>): void;
   stop(): void;
   onStart(callback: () => void): void;
-  onStop(callback: (result: { tempFilePath?: string; duration?: number }) => void): void;
+  onStop(callback: (result: StopResult) => void): void;
   onFrameRecorded?(callback: (result: { frameBuffer: ArrayBuffer; isLastFrame?: boolean }) => void): void;
   onError(callback: (result: { errMsg?: string; errorMessage?: string }) => void): void;
   onPause?(callback: () => void): void;
@@ -117,8 +124,10 @@ export function uniAuthorizeRecord(): Promise<PermissionResult> {
 /** Routes one long-lived RecorderManager's callbacks (registered once: there is no `off*`) to a recording. */
 class RecorderRouter {
   handlers: RecorderHandlers | undefined;
+  /** A file recorder's view of the platform's stop result (live recorders have none). */
+  private toFile: ((result: StopResult) => RecordedFile | undefined) | undefined;
   private startWaiter: { resolve: () => void; reject: (err: Error) => void } | undefined;
-  private stopWaiter: ((result: { tempFilePath?: string; duration?: number }) => void) | undefined;
+  private stopWaiter: ((result: StopResult) => void) | undefined;
 
   constructor(readonly manager: MpRecorderManager) {
     manager.onStart(() => {
@@ -135,10 +144,10 @@ class RecorderRouter {
         waiter(result ?? {});
         return;
       }
-      // Not asked to stop: the time limit, or the system ended it.
+      // Not asked to stop: the time limit, or the system ended it. A file recorder's file holds the take.
       const handlers = this.handlers;
       this.handlers = undefined;
-      handlers?.onInterrupted('stopped');
+      handlers?.onInterrupted('stopped', this.toFile?.(result ?? {}));
     });
     manager.onError((result) => {
       const error = new Error(result?.errMsg || result?.errorMessage || 'recorder error');
@@ -169,8 +178,13 @@ class RecorderRouter {
     manager.onInterruptionBegin?.(interrupted);
   }
 
-  start(options: Record<string, unknown>, handlers: RecorderHandlers): Promise<void> {
+  start(
+    options: Record<string, unknown>,
+    handlers: RecorderHandlers,
+    toFile?: (result: StopResult) => RecordedFile | undefined,
+  ): Promise<void> {
     this.handlers = handlers;
+    this.toFile = toFile;
     return new Promise((resolve, reject) => {
       this.startWaiter = { resolve, reject };
       try {
@@ -182,7 +196,7 @@ class RecorderRouter {
     });
   }
 
-  stop(): Promise<{ tempFilePath?: string; duration?: number }> {
+  stop(): Promise<StopResult> {
     return new Promise((resolve) => {
       this.stopWaiter = (result) => {
         this.handlers = undefined;
@@ -211,9 +225,15 @@ function routerFor(manager: MpRecorderManager): RecorderRouter {
 
 /**
  * A PCM recorder over a vendor RecorderManager. `format` is the vendor's spelling (`PCM` on WeChat,
- * `pcm` on Douyin). 4 KB frames ≈ 128 ms: small enough for a lively partial line, few enough events.
+ * `pcm` on Douyin); `maxDurationMs` its documented largest `duration` (WeChat 10 min, Douyin 60 s), after
+ * which the recorder stops by itself. 4 KB frames ≈ 128 ms: small enough for a lively partial line, few
+ * enough events.
  */
-export function mpPcmRecorder(manager: MpRecorderManager, format: string): PcmRecorderDriver {
+export function mpPcmRecorder(
+  manager: MpRecorderManager,
+  format: string,
+  maxDurationMs: number,
+): PcmRecorderDriver {
   const router = routerFor(manager);
   return {
     kind: 'pcm',
@@ -225,7 +245,7 @@ export function mpPcmRecorder(manager: MpRecorderManager, format: string): PcmRe
           numberOfChannels: 1,
           encodeBitRate: 48_000,
           frameSize: 4,
-          duration: 600_000,
+          duration: maxDurationMs,
         },
         handlers,
       ),
@@ -266,16 +286,21 @@ export function mpMp3Recorder(manager: MpRecorderManager): Mp3RecorderDriver {
 export function mpFileRecorder(manager: MpRecorderManager, format: string): FileRecorderDriver {
   const router = routerFor(manager);
   let startedAt = 0;
+  const toFile = (result: StopResult): RecordedFile | undefined =>
+    result.tempFilePath
+      ? { filePath: result.tempFilePath, format, durationMs: result.duration ?? Date.now() - startedAt }
+      : undefined;
   return {
     kind: 'file',
     start: async (handlers) => {
       startedAt = Date.now();
-      await router.start({ format, sampleRate: 16_000, numberOfChannels: 1, duration: 180_000 }, handlers);
+      await router.start(
+        { format, sampleRate: 16_000, numberOfChannels: 1, duration: 180_000 },
+        handlers,
+        // At the 3-minute limit the recorder stops by itself: its file is the take, not a loss.
+        toFile,
+      );
     },
-    stop: async () => {
-      const result = await router.stop();
-      if (!result.tempFilePath) return undefined;
-      return { filePath: result.tempFilePath, format, durationMs: result.duration ?? Date.now() - startedAt };
-    },
+    stop: async () => toFile(await router.stop()),
   };
 }

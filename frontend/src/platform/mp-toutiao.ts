@@ -43,7 +43,7 @@ export function createToutiaoPlatform(config: AppConfig): Platform {
     readFile: uniReadFile,
     platformIdentity: false,
     // Douyin spells the format in lower case and has PCM frames from base library 2.26.0.
-    createRecorder: () => mpPcmRecorder(tt.getRecorderManager(), 'pcm'),
+    createRecorder: () => mpPcmRecorder(tt.getRecorderManager(), 'pcm', 60_000),
     requestRecordPermission: uniAuthorizeRecord,
     openPermissionSettings: () => tt.openSetting(),
     confirm: (title, content) => uniConfirm(title, content, strings.common.confirm, strings.common.cancel),

@@ -88,7 +88,7 @@ export function createWeixinPlatform(config: AppConfig): Platform {
     http: cloud ? cloudHttp(cloud.env, cloud.service) : uniHttp(serverUrl),
     readFile: uniReadFile,
     platformIdentity: cloud !== undefined,
-    createRecorder: () => mpPcmRecorder(wx.getRecorderManager(), 'PCM'),
+    createRecorder: () => mpPcmRecorder(wx.getRecorderManager(), 'PCM', 600_000),
     requestRecordPermission: uniAuthorizeRecord,
     openPermissionSettings: () => wx.openSetting(),
     confirm: (title, content) => uniConfirm(title, content, strings.common.confirm, strings.common.cancel),

@@ -44,8 +44,12 @@ export interface RecordedFile {
 export interface RecorderHandlers {
   /** One chunk of live audio in the driver's format: 16 kHz mono s16le PCM, or mp3 bytes (live drivers only). */
   onFrame(frame: ArrayBuffer): void;
-  /** Recording stopped without being asked (app hidden, phone call, system limit). */
-  onInterrupted(reason: string): void;
+  /**
+   * Recording stopped without being asked: `paused` (app hidden, phone call), `stopped` (the time limit, or
+   * the system), `ended` (the browser's track ended). A file recorder hands over what it recorded until
+   * then, when the platform gave it a file.
+   */
+  onInterrupted(reason: string, file?: RecordedFile): void;
   /** The recorder failed; it is stopped. */
   onError(error: Error): void;
 }

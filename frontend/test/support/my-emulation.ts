@@ -54,6 +54,12 @@ export interface MyRecorderEmulation {
   recording: boolean;
   /** Files recorded (takes without frames), by temp path. */
   readonly files: Map<string, Uint8Array>;
+  /**
+   * Jumps to the moment the recording's `duration` runs out: the recorder stops by itself (flushes its last
+   * frame, writes the file, calls `onStop`) exactly as it does when that timer fires. Returns whether a
+   * recording was running.
+   */
+  reachLimit(): boolean;
 }
 
 export interface MyEmulationOptions {
@@ -122,6 +128,11 @@ export function createMyEmulation(options: MyEmulationOptions): MyEmulation {
     bytesSent: 0,
     recording: false,
     files: new Map(),
+    reachLimit: () => {
+      if (!recorder.recording) return false;
+      finishRecording();
+      return true;
+    },
   };
   const recorderFrames = options.recorderFrames ?? true;
   const handlers: {
@@ -136,6 +147,7 @@ export function createMyEmulation(options: MyEmulationOptions): MyEmulation {
   let frameBytes = 0;
   let bitRate = 0;
   let startedAt = 0;
+  let limitTimer: ReturnType<typeof setTimeout> | undefined;
 
   const nextFrame = (): ArrayBuffer => {
     const end = Math.min(stream.length, offset + frameBytes);
@@ -144,6 +156,24 @@ export function createMyEmulation(options: MyEmulationOptions): MyEmulation {
     recorder.framesSent++;
     recorder.bytesSent += frame.length;
     return emulation.arrayBuffer(frame);
+  };
+
+  /** Ends the recording, asked (`stop()`) or not (`duration` ran out): last frame, file, `onStop`. */
+  const finishRecording = (): void => {
+    recorder.recording = false;
+    if (timer) clearTimeout(timer);
+    if (limitTimer) clearTimeout(limitTimer);
+    setTimeout(() => {
+      const duration = Date.now() - startedAt;
+      // The encoder flushes what it had: the last (short) frame.
+      if (frameBytes > 0 && offset < stream.length) {
+        handlers.frame?.({ frameBuffer: nextFrame(), isLastFrame: true });
+      }
+      // The file holds what was heard until now (the bytes the encoder produced at its bit rate).
+      const tempFilePath = `https://resource/apml${recorder.starts.length}953bb093ebd2834530196f50a4413a87.mp3`;
+      recorder.files.set(tempFilePath, stream.slice(0, Math.round((duration * bitRate) / 8000)));
+      handlers.stop?.({ tempFilePath, duration });
+    }, 0);
   };
 
   const recorderManager = {
@@ -174,6 +204,8 @@ export function createMyEmulation(options: MyEmulationOptions): MyEmulation {
         recorderFrames && typeof opts.frameSize === 'number' ? Math.round(opts.frameSize * 1024) : 0;
       recorder.recording = true;
       startedAt = Date.now();
+      // The recorder stops by itself when `duration` runs out (Alipay's default: 60 s).
+      limitTimer = setTimeout(finishRecording, Number(opts.duration ?? 60_000));
       if (frameBytes === 0) {
         setTimeout(() => handlers.start?.(), 0);
         return;
@@ -200,19 +232,7 @@ export function createMyEmulation(options: MyEmulationOptions): MyEmulation {
         setTimeout(() => handlers.error?.({ error: 3, errorMessage: 'recorder not started' }), 0);
         return;
       }
-      recorder.recording = false;
-      if (timer) clearTimeout(timer);
-      setTimeout(() => {
-        const duration = Date.now() - startedAt;
-        // The encoder flushes what it had: the last (short) frame.
-        if (frameBytes > 0 && offset < stream.length) {
-          handlers.frame?.({ frameBuffer: nextFrame(), isLastFrame: true });
-        }
-        // The file holds what was heard until now (the bytes the encoder produced at its bit rate).
-        const tempFilePath = `https://resource/apml${recorder.starts.length}953bb093ebd2834530196f50a4413a87.mp3`;
-        recorder.files.set(tempFilePath, stream.slice(0, Math.round((duration * bitRate) / 8000)));
-        handlers.stop?.({ tempFilePath, duration });
-      }, 0);
+      finishRecording();
     },
     pause() {},
     resume() {},
@@ -251,6 +271,7 @@ export function createMyEmulation(options: MyEmulationOptions): MyEmulation {
     close: async () => {
       recorder.recording = false;
       if (timer) clearTimeout(timer);
+      if (limitTimer) clearTimeout(limitTimer);
       await pool.closeAll();
     },
   };
