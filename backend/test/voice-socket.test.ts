@@ -110,6 +110,9 @@ describe.each<ClientKind>(['official', 'ours'])('voice namespace with the %s cli
       expect(anonymous.connected).toBe(true);
       // A bad token is refused even when anonymous use is allowed: it is never silently downgraded.
       expect((await refusal(kind, open.url, { auth: { token: 'bad' } })).code).toBe('TOKEN_INVALID');
+      // So is a malformed Authorization header on the upgrade request (as over HTTP).
+      const basic = await refusal(kind, open.url, { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+      expect(basic.code).toBe('TOKEN_INVALID');
     });
   });
 

@@ -13,6 +13,20 @@ import { sign, verify } from 'hono/jwt';
 
 export type IdentityMethod = 'wechat' | 'token' | 'anonymous';
 
+/**
+ * The token of an `Authorization: Bearer <token>` header. Any other non-empty Authorization header is
+ * handed on whole as the token, so that it is refused as invalid instead of being ignored (a caller who
+ * sent credentials must never silently become anonymous).
+ *
+ * @example
+ * bearerToken('Bearer abc.def.ghi'); // 'abc.def.ghi'
+ * bearerToken('Basic dXNlcjpwYXNz'); // 'Basic dXNlcjpwYXNz' (refused by identify())
+ */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return match ? match[1] : header?.trim() || undefined;
+}
+
 export interface Identity {
   readonly userId: string;
   readonly method: IdentityMethod;

@@ -12,7 +12,7 @@ import type {
 import { VOICE_NAMESPACE } from '@realtime-voice/shared/voice';
 import type { Namespace, Server, Socket } from 'socket.io';
 import type { Logger } from '../log';
-import type { Identity, IdentityService } from '../services/identity';
+import { bearerToken, type Identity, type IdentityService } from '../services/identity';
 import { parseAudioChunk, parseStartOptions } from '../services/voice-input';
 import type { VoiceSessions } from '../services/voice-sessions';
 
@@ -78,8 +78,8 @@ export function attachVoiceNamespace(io: VoiceServer, options: VoiceNamespaceOpt
       next(refusal('TOKEN_INVALID', 'auth.token must be a string'));
       return;
     }
-    const authorization = header('authorization');
-    const token = rawToken ?? (authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1] || undefined);
+    // Same rule as HTTP: a malformed Authorization header is refused, never ignored.
+    const token = rawToken ?? bearerToken(header('authorization'));
     options.identity
       .identify({ header, token })
       .then((result) => {

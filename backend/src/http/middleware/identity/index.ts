@@ -3,7 +3,7 @@
  * with the same rules as Socket.IO connections, and refuses with 401 and a reason otherwise.
  */
 import type { MiddlewareHandler } from 'hono';
-import type { IdentityService } from '../../../services/identity';
+import { bearerToken, type IdentityService } from '../../../services/identity';
 import type { AppEnv } from '../../env';
 import { errorResponse } from '../../errors';
 
@@ -29,10 +29,4 @@ export function identity(options: IdentityMiddlewareOptions): MiddlewareHandler<
     c.set('identity', result.identity);
     await next();
   };
-}
-
-function bearerToken(header: string | undefined): string | undefined {
-  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  // A malformed Authorization header is passed on as a token so it is refused, not ignored.
-  return match ? match[1] : header?.trim() || undefined;
 }
