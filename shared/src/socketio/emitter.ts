@@ -80,7 +80,8 @@ export class Emitter<ListenEvents, _EmitEvents, ReservedEvents> {
     listener: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
   ): this {
     const wrapper: Callable = (...args) => {
-      this.off(ev, listener);
+      // The wrapper itself: `off(ev, listener)` would take an earlier `on(ev, listener)` instead.
+      this.off(ev, wrapper as ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>);
       (listener as Callable).apply(this, args);
     };
     // `off(ev, listener)` and `listeners(ev)` see the user's function, not the wrapper.

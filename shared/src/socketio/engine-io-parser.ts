@@ -26,7 +26,7 @@ export interface Handshake {
   readonly pingInterval: number;
   readonly pingTimeout: number;
   readonly maxPayload: number;
-  readonly upgrades: readonly string[];
+  // No `upgrades`: a WebSocket-only client never upgrades, so that field is neither checked nor typed.
 }
 
 /**
@@ -108,10 +108,8 @@ export function parseHandshake(data: string | ArrayBuffer | undefined): Handshak
       (v.maxPayload === undefined || isNonNegativeFinite(v.maxPayload))
     ) {
       // The parsed object itself (fresh, ours), normalised: 0 means "no limit", as in engine.io-client.
-      return Object.assign(v, {
-        maxPayload: v.maxPayload || 0,
-        upgrades: Array.isArray(v.upgrades) ? v.upgrades.filter((u: unknown) => typeof u === 'string') : [],
-      });
+      v.maxPayload = v.maxPayload || 0;
+      return v;
     }
   } catch {
     // Not a handshake: reported below.

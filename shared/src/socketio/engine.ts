@@ -102,17 +102,12 @@ export class Engine {
     this._finish('forced close');
   }
 
-  /** @internal Whether the heartbeat deadline has passed (a suspended app may not have run its timers). */
-  _pingExpired(): boolean {
-    return this.readyState === 'open' && Date.now() > this._pingDeadline;
-  }
-
   /**
-   * @internal Closes with PING_TIMEOUT when the heartbeat deadline has passed (or `now`, from the
-   * watchdog timer); returns whether it did.
+   * @internal Closes with PING_TIMEOUT when the heartbeat deadline has passed (a suspended app may not
+   * have run its timers), or `now` (the watchdog timer); returns whether it did.
    */
   _expire(now?: boolean): boolean {
-    const expired = now || this._pingExpired();
+    const expired = now || (this.readyState === 'open' && Date.now() > this._pingDeadline);
     if (expired) this._finish('ping timeout', new ClientError('PING_TIMEOUT', 'No ping in time'));
     return expired;
   }

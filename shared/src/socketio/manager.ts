@@ -236,6 +236,8 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
   close(): this {
     this._skipReconnect = true;
     this._stopReconnect();
+    // A later open() starts a fresh cycle of `reconnectionAttempts` (socket.io-client resets on close).
+    this._backoff.reset();
     if (this._lifecycleOff) this._lifecycleOff();
     this._lifecycleOff = undefined;
     // Closing on purpose is not a failed reconnection attempt: no reconnect_error for it.
@@ -262,7 +264,9 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
   /** @internal Whether the connection is open and its heartbeat alive (Socket asks before sending). */
   _isWritable(): boolean {
     // Open always has an engine: every path that drops the engine also leaves `open`.
-    return this._state === 'open' && !(this.engine as Engine)._pingExpired();
+    // Past the heartbeat deadline (a suspended app's timers run late) the connection closes now, so the
+    // emit asking waits in the offline buffer for the reconnection instead of behind a dead heartbeat.
+    return this._state === 'open' && !(this.engine as Engine)._expire();
   }
 
   /** @internal A socket disconnected: close the connection when no namespace is active any more. */
@@ -298,7 +302,7 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
       this._emitReserved('open');
     }
     if (callback) callback(error);
-    else if (error && !this._reconnecting && this.opts.reconnection) this._reconnect();
+    else if (error) this._reconnect();
   }
 
   private _onData(data: string | ArrayBuffer): void {
@@ -314,7 +318,7 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
     this._backoff.reset();
     this._state = 'closed';
     this._emitReserved('close', reason, error);
-    if (this.opts.reconnection && !this._skipReconnect) this._reconnect();
+    this._reconnect();
   }
 
   /** Closes the engine quietly, so nothing it does later reaches us. */
@@ -326,7 +330,9 @@ export class Manager extends Emitter<{}, {}, ManagerReservedEvents> {
   }
 
   private _reconnect(): void {
-    if (this._reconnecting || this._skipReconnect) return;
+    // A listener may have opened a new connection already (`socket.connect()` in a 'disconnect' listener).
+    if (!this.opts.reconnection || this._reconnecting || this._skipReconnect || this._state !== 'closed')
+      return;
     if (this._backoff.attempts >= this.opts.reconnectionAttempts) {
       this._backoff.reset();
       this._emitReserved('reconnect_failed');

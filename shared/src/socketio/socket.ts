@@ -140,7 +140,10 @@ export class Socket<
   private readonly _queue: QueuedPacket[] = [];
   private readonly _acks = new Map<number, AckEntry>();
   private _ids = 0;
-  /** Incremented when a connection ends: an ack reply belongs to the connection its event came on. */
+  /**
+   * Moves on when a connection ends and when its CONNECT goes out: an ack reply belongs to the connection
+   * its event came on, and an `auth` callback to the CONNECT it was asked for.
+   */
   private _session = 0;
   private _flags: Flags = {};
   private _subs: Array<() => void> | undefined;
@@ -241,6 +244,8 @@ export class Socket<
       this._addToQueue(all, flags);
       return this;
     }
+    // Asked first: an expired heartbeat closes the connection now, before this emit's ack is registered.
+    const writable = this.connected && this.io._isWritable();
     let id: number | undefined;
     const ack = popAck(all);
     if (ack) {
@@ -248,10 +253,10 @@ export class Socket<
       this._registerAck(id, ack, flags);
     }
     const packet: Packet = { type: PacketKind.EVENT, nsp: this.nsp, id, data: all };
-    if (this.connected && this.io._isWritable()) this._sendEvent(packet);
+    if (writable) this._sendEvent(packet);
     else if (flags._volatile) {
-      // A dropped volatile emit never gets an ack; only a timeout (if set) will end its wait.
-      if (id !== undefined && (this._acks.get(id) as AckEntry)._timer === undefined) this._acks.delete(id);
+      // A dropped volatile emit never gets an ack: an error-first one (emitWithAck) learns it at once.
+      this._dropAck(id, disconnected());
     } else if (this._sendBuffer.length < this._opts.maxBufferedPackets) this._sendBuffer.push(packet);
     else this._rejectEmit(this._bufferFull(ev), packet);
     return this;
@@ -382,23 +387,33 @@ export class Socket<
   /** Sends the namespace CONNECT, with the `auth` data (an `auth` function hands it over, maybe later). */
   private _onOpen(): void {
     const auth = this.auth;
+    // This connection's one CONNECT: an `auth` callback from an earlier connection, or a second call of
+    // this one, finds the session moved on and sends nothing.
+    const session = ++this._session;
+    // A CONNECT that cannot be made ends this socket's wish to connect, as a server refusal does, so that
+    // `connect()` tries again.
+    const refuse = (error: ClientError) => {
+      this._destroy();
+      this._emitReserved('connect_error', error);
+    };
     const send = (data: Readonly<Record<string, unknown>> | undefined) => {
       // Recovery: the session to restore, and the offset of the last event received in it.
       const payload =
         this._pid === undefined ? data : Object.assign({ pid: this._pid, offset: this._offset }, data);
-      this._packet({ type: PacketKind.CONNECT, nsp: this.nsp, data: payload }, (error) =>
-        this._emitReserved('connect_error', error),
-      );
+      this._packet({ type: PacketKind.CONNECT, nsp: this.nsp, data: payload }, refuse);
     };
     try {
       if (typeof auth !== 'function') send(auth);
       else {
         auth((data) => {
-          if (this.active && this.io.readyState === 'open' && !this.connected) send(data);
+          if (this.active && session === this._session) {
+            this._session++;
+            send(data);
+          }
         });
       }
     } catch (e) {
-      this._emitReserved('connect_error', new ClientError('CONNECT_REFUSED', 'auth failed', e));
+      refuse(new ClientError('CONNECT_REFUSED', 'auth failed', e));
     }
   }
 
@@ -455,7 +470,7 @@ export class Socket<
   private _ackReply(id: number): Callable {
     let sent = false;
     const session = this._session;
-    const onReject = (error: ClientError) => this._fail(error);
+    const onReject = (error: ClientError) => this._emitReserved('emit_error', error, undefined);
     return (...args: unknown[]) => {
       if (sent) return;
       sent = true;
@@ -486,11 +501,9 @@ export class Socket<
     // Acks that can never come (their packet was sent on a dead connection) end with DISCONNECTED;
     // like socket.io-client, plain callbacks are only ever called with the server's answer.
     // A snapshot: callbacks may emit again, and their new acks belong to the next connection.
-    for (const [id, entry] of Array.from(this._acks)) {
+    for (const [id] of Array.from(this._acks)) {
       // Still in the offline buffer: it will be sent on the next connection, its ack may still come.
-      if (!this._sendBuffer.some((packet) => packet.id === id) && this._takeAck(id) && entry._withError) {
-        entry._fn.call(this, disconnected());
-      }
+      if (!this._sendBuffer.some((packet) => packet.id === id)) this._dropAck(id, disconnected());
     }
   }
 
@@ -517,14 +530,18 @@ export class Socket<
 
   /** An emit was not delivered: its error-first ack gets the error, and `emit_error` always fires. */
   private _rejectEmit(error: ClientError, packet: Packet): void {
-    const entry = this._takeAck(packet.id);
-    // biome-ignore lint/complexity/useOptionalChain: es2017 output lowers `?.` into a longer test (size budget)
-    this._fail(error, (packet.data as unknown[])[0] as string, entry && entry._withError && entry._fn);
+    this._dropAck(packet.id, error);
+    this._emitReserved('emit_error', error, (packet.data as unknown[])[0] as string);
   }
 
-  private _fail(error: ClientError, event?: string, errorFirstAck?: Callable | false): void {
-    if (errorFirstAck) errorFirstAck.call(this, error);
-    this._emitReserved('emit_error', error, event);
+  /**
+   * Removes a pending ack that can no longer be answered; an error-first one gets `error` (like
+   * socket.io-client, a plain callback is only ever called with the server's answer).
+   */
+  private _dropAck(id: number | undefined, error: ClientError): void {
+    const entry = this._takeAck(id);
+    // biome-ignore lint/complexity/useOptionalChain: es2017 output lowers `?.` into a longer test (size budget)
+    if (entry && entry._withError) entry._fn.call(this, error);
   }
 
   /** `retries`: queue the emit; one packet in flight at a time, resent until acked or out of tries. */
@@ -532,7 +549,9 @@ export class Socket<
     const event = args[0] as string;
     const ack = popAck(args);
     if (this._queue.length >= this._opts.maxBufferedPackets) {
-      this._fail(this._bufferFull(event), event, ack);
+      const error = this._bufferFull(event);
+      if (ack) ack.call(this, error);
+      this._emitReserved('emit_error', error, event);
       return;
     }
     // `flags` is this emit's own object (emit() already replaced this._flags): it can become the entry.

@@ -78,5 +78,6 @@ export function buildRequestPath(path: string, uriQuery: string, query: QueryVal
     const value = (query as QueryValues)[key];
     if (value != null) add(key, `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`);
   }
-  return `${path}?${search}`;
+  // engine.io-client adds the slash too: the server only answers below `/socket.io/`.
+  return `${path.replace(/\/?$/, '/')}?${search}`;
 }
