@@ -305,7 +305,7 @@ describe('our bundle in a bare mini-program context', () => {
   /*
    * Size. The issue's target is ≤ 50% of socket.io-client's `{ io, Manager, Socket }` min+gz. What an
    * H5 / Node app ships (`webSocketTransport`) meets it, and that is asserted as the budget. What a Cloud
-   * Hosting mini-program ships (56.4%) and the whole index (66.8%) do not (docs/decisions/0013): they
+   * Hosting mini-program ships (56.4%) and the whole index (66.7%) do not (docs/decisions/0013): they
    * are ratchets at today's sizes (esbuild is pinned, so the build is deterministic), which fail on any
    * regression and get tightened with every size win. They are not the target and must not be loosened.
    */
@@ -320,7 +320,7 @@ describe('our bundle in a bare mini-program context', () => {
       exports: ['io', 'Manager', 'Socket', 'connectContainerTransport'],
       max: 0.564,
     },
-    { what: 'the whole public index', exports: undefined, max: 0.669 },
+    { what: 'the whole public index', exports: undefined, max: 0.668 },
   ] as const;
   for (const { what, exports, max } of SIZE_LIMITS) {
     it(`${what} stays within ${(max * 100).toFixed(1)}% of socket.io-client { io, Manager, Socket } min+gz (target 50%)`, async () => {
