@@ -52,7 +52,13 @@ export async function apiRequest(request: HttpRequest): Promise<unknown> {
   try {
     response = await client({ ...request, headers: authHeaders(request.headers) });
   } catch (err) {
-    throw new ApiError(0, 'NETWORK', err instanceof Error ? err.message : String(err));
+    // Mini-program APIs (wx.cloud.callContainer) reject with a plain { errCode, errMsg } object.
+    const errMsg = (err as { errMsg?: unknown } | null)?.errMsg;
+    throw new ApiError(
+      0,
+      'NETWORK',
+      err instanceof Error ? err.message : typeof errMsg === 'string' ? errMsg : String(err),
+    );
   }
   return unwrap(response);
 }

@@ -62,6 +62,12 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
   let sessionResults = 0;
   /** The server ended the current take with a session error (reset by `start`). */
   let endedByServer = false;
+  /** Bumped by abort(): a start() that was waiting notices its take was abandoned. */
+  let takes = 0;
+
+  /** Why the microphone failed, in the user's words. */
+  const micFailure = (): string =>
+    strings.record.micFailed(recorder.error.value?.message ?? strings.errors.generic);
 
   const accept = (record: TranscriptRecord): void => {
     if (record.sessionId === store.sessionId) sessionResults++;
@@ -97,6 +103,7 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
 
   /** Stops the microphone and forgets the session without waiting for results (connection lost). */
   const abort = async (): Promise<void> => {
+    takes++;
     streaming = false;
     pending = [];
     pendingBytes = 0;
@@ -126,6 +133,7 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
     if (!recorder.live) {
       store.setPhase('starting');
       const ok = await recorder.start();
+      if (!ok && recorder.status.value === 'error') store.fail(micFailure());
       store.setPhase(ok ? 'recording' : 'idle');
       if (ok && stopRequested) await stop();
       return ok;
@@ -135,6 +143,7 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
       return false;
     }
     store.setPhase('starting');
+    const take = ++takes;
     pending = [];
     pendingBytes = 0;
     streaming = false;
@@ -143,10 +152,22 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
       recorder.start(sendFrame),
       emitStart().catch((err: unknown): StartAck => ({ ok: false, error: toVoiceError(err) })),
     ]);
+    if (take !== takes) {
+      // Aborted while starting (session error, connection lost): close what did start, stay idle.
+      if (micOk) await recorder.stop();
+      if (ack.ok) await emitStop().catch(() => undefined);
+      pending = [];
+      pendingBytes = 0;
+      return false;
+    }
     if (!ack.ok || !micOk) {
       if (micOk) await recorder.stop();
       if (ack.ok) await emitStop().catch(() => undefined);
-      else store.fail(sessionErrorText(ack.error));
+      // The server may open the session after we gave up waiting: end it, or the next start gets SESSION_ACTIVE.
+      else if (ack.error.code === 'ACK_TIMEOUT') void emitStop().catch(() => undefined);
+      // The microphone's own reason first (permission refusals show their banner instead).
+      if (!micOk && recorder.status.value === 'error') store.fail(micFailure());
+      else if (!ack.ok) store.fail(sessionErrorText(ack.error));
       pending = [];
       pendingBytes = 0;
       store.endSession();
@@ -214,6 +235,14 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
     else await stop();
   }
 
+  // The recorder failed mid-take: end the take as if released (the server flushes what it heard), and say why.
+  const stopRecorderWatch = watch(recorder.status, (status) => {
+    if (status === 'error' && store.phase === 'recording') {
+      store.fail(micFailure());
+      void stop();
+    }
+  });
+
   // The server drops a session whose connection is gone; stop the microphone instead of talking to no one.
   // When the server already ended the take (and said why), the microphone is being released: its reason
   // stays on screen rather than a generic "connection lost".
@@ -231,6 +260,7 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
 
   tryOnScopeDispose(() => {
     stopWatch();
+    stopRecorderWatch();
     socket.off('partial', onPartial);
     socket.off('result', onResult);
     socket.off('session-error', onSessionError);

@@ -91,7 +91,16 @@ export function useRecorder(options: UseRecorderOptions): UseRecorderReturn {
     status.value = 'starting';
     const gen = ++generation;
     if (options.requestPermission) {
-      const permission = await options.requestPermission();
+      let permission: PermissionResult;
+      try {
+        permission = await options.requestPermission();
+      } catch (err) {
+        if (gen !== generation) return false;
+        generation++;
+        error.value = err instanceof Error ? err : new Error(String(err));
+        status.value = 'error';
+        return false;
+      }
       if (gen !== generation) return false;
       if (permission === 'denied') {
         status.value = 'denied';

@@ -154,7 +154,8 @@ export function useSocketIO<
   };
   const onReconnectAttempt = (n: number): void => {
     attempt.value = n;
-    if (status.value !== 'connected') {
+    // Without network the attempt cannot succeed: keep saying "network lost".
+    if (status.value !== 'connected' && online.value) {
       status.value = 'reconnecting';
       offlineReason.value = undefined;
     }

@@ -63,6 +63,7 @@ export const strings = {
     permissionBrowser: '请点击浏览器地址栏左侧的图标，允许本网站使用麦克风，然后重试。',
     interrupted: '录音已中断（应用切到后台或被系统打断）',
     limitReached: '已达到最长录音时长，录音已结束',
+    micFailed: (detail: string) => `麦克风无法使用：${detail}`,
     interruptedByNetwork: '连接中断，录音已停止',
     tooShort: '录音太短，未识别到内容',
     nothingRecognized: '没有识别到语音，请靠近麦克风再说一次',

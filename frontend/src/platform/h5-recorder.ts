@@ -69,8 +69,10 @@ export function createWebAudioRecorder(): PcmRecorderDriver {
       const stream = await navigator.mediaDevices.getUserMedia({
         audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
       });
+      let opened: AudioContext | undefined;
       try {
         const { context, source } = createContext(stream);
+        opened = context;
         moduleUrl ??= URL.createObjectURL(new Blob([WORKLET_SOURCE], { type: 'text/javascript' }));
         await context.audioWorklet.addModule(moduleUrl);
         const node = new AudioWorkletNode(context, PROCESSOR, {
@@ -99,6 +101,7 @@ export function createWebAudioRecorder(): PcmRecorderDriver {
         capture = { context, stream, source, node, framer };
       } catch (err) {
         for (const track of stream.getTracks()) track.stop();
+        void opened?.close().catch(() => undefined);
         throw err;
       }
     },

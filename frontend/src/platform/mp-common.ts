@@ -167,12 +167,15 @@ class RecorderRouter {
       const handlers = this.handlers;
       if (!handlers) return;
       this.handlers = undefined;
+      const toFile = this.toFile;
+      // The platform still writes the file: hand it over with the interruption (file recorders upload it).
+      this.stopWaiter = (result) => handlers.onInterrupted('paused', toFile?.(result));
       try {
         manager.stop();
       } catch {
-        // Already stopped.
+        this.stopWaiter = undefined;
+        handlers.onInterrupted('paused');
       }
-      handlers.onInterrupted('paused');
     };
     manager.onPause?.(interrupted);
     manager.onInterruptionBegin?.(interrupted);

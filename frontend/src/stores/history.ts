@@ -26,17 +26,26 @@ export const useHistoryStore = defineStore('history', () => {
 
   /** Bumped by refresh so a slow older page cannot land after a newer refresh. */
   let generation = 0;
+  /** Records announced / deleted while a refresh is in flight (its page predates them). */
+  const arrived = new Map<string, TranscriptRecord>();
+  const removed = new Set<string>();
 
   /** Reloads the first page (pull to refresh). */
   async function refresh(): Promise<void> {
     const gen = ++generation;
+    arrived.clear();
+    removed.clear();
     refreshing.value = true;
     loading.value = true;
     error.value = undefined;
     try {
       const page = await fetchHistory({ limit: pageSize.value });
       if (gen !== generation) return;
-      records.value = [...page.records];
+      const ids = new Set(page.records.map((r) => r.id));
+      records.value = [
+        ...[...arrived.values()].filter((r) => !ids.has(r.id) && !removed.has(r.id)),
+        ...page.records.filter((r) => !removed.has(r.id)),
+      ].sort(newestFirst);
       nextCursor.value = page.nextCursor;
       loaded.value = true;
     } catch (err) {
@@ -77,15 +86,16 @@ export const useHistoryStore = defineStore('history', () => {
       return false;
     }
     records.value = records.value.filter((r) => r.id !== id);
+    removed.add(id);
+    arrived.delete(id);
     return true;
   }
 
   /** Merges a record announced by the server (newest first). */
   function upsert(record: TranscriptRecord): void {
+    arrived.set(record.id, record);
     const rest = records.value.filter((r) => r.id !== record.id);
-    records.value = [record, ...rest].sort((a, b) =>
-      a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0,
-    );
+    records.value = [record, ...rest].sort(newestFirst);
     if (!loaded.value) loaded.value = true;
   }
 
@@ -105,3 +115,8 @@ export const useHistoryStore = defineStore('history', () => {
     upsert,
   };
 });
+
+/** Sort order of the history: newest first (ISO timestamps compare as strings). */
+function newestFirst(a: TranscriptRecord, b: TranscriptRecord): number {
+  return a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0;
+}

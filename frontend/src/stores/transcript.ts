@@ -33,7 +33,6 @@ export const useTranscriptStore = defineStore('transcript', () => {
   function beginSession(id: string): void {
     sessionId.value = id;
     partial.value = '';
-    error.value = undefined;
   }
   function setPartial(id: string, text: string): void {
     if (id === sessionId.value) partial.value = text;
