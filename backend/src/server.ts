@@ -5,10 +5,11 @@
  *
  * `close()` is the graceful shutdown (SIGTERM on Cloud Hosting's scale-in and deploys), bounded by
  * `SHUTDOWN_TIMEOUT_SECONDS`: stop listening (new connections go to other instances) and turn `/readyz`
- * to 503; refuse new sessions; flush every live session and store its results; tell each client whose
- * session was cut (`session-error` `SERVER_RESTARTING`); close the transports without a Socket.IO
- * DISCONNECT, so clients reconnect by themselves — to another instance, resuming their Socket.IO session
- * from Redis; then release engines, Redis and the database.
+ * to 503; refuse new sessions; flush every live session and store its results (and wait for those already
+ * ending: a client's `stop`, a vanished client's flush); tell each client whose session was cut
+ * (`session-error` `SERVER_RESTARTING`); close the transports without a Socket.IO DISCONNECT, so clients
+ * reconnect by themselves — to another instance, resuming their Socket.IO session from Redis; then release
+ * engines, Redis and the database.
  *
  * Used by `main.ts` and by the tests (`port: 0`, injected engines and logger).
  */

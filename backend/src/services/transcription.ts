@@ -1,7 +1,9 @@
 /**
  * @module transcription — one recognition run, shared by live voice sessions and uploaded files: feed PCM
  * to a speech stream, turn each final hypothesis into a `TranscriptRecord`, store it, and only then
- * announce it. Records are stored and announced strictly in the order the engine finished them.
+ * announce it. What the run tells its owner goes through one queue, in the order the engine reported it:
+ * a partial never overtakes the result of the utterance before it (that waits for its insert), and a
+ * failure is reported only after every final the engine finished before it was stored and announced.
  *
  * Audio arrives as 16 kHz PCM or as an mp3 byte stream (`format`); mp3 passes through the decoding stage
  * (`audio/mp3-to-pcm`) first, so engines only ever see PCM. A stream that is not mp3 fails the run with
@@ -22,11 +24,14 @@ export const BYTES_PER_MS = 32;
  * ignored: it never stops later records from being stored and announced, nor makes `finish()` reject.
  */
 export interface TranscriptionHooks {
-  /** Hypothesis while speaking (not stored). */
+  /** Hypothesis while speaking (not stored); called after the results the engine finished before it. */
   onPartial?(text: string): void;
   /** A record was stored (called in order, after the insert resolved). */
   onStored?(record: TranscriptRecord): void;
-  /** The engine or the database failed; the run is unusable afterwards. */
+  /**
+   * The engine or the database failed; the run takes no more audio. Called once the finals the engine
+   * finished before the failure were stored (and `onStored` called); `finish()` still returns them.
+   */
   onFailure?(error: Error & { code?: string }): void;
   /**
    * The decoded audio reached `maxPcmBytes` (`LIMIT_BYTES`): further audio is dropped, and `finish()`
@@ -76,8 +81,12 @@ export class Transcription {
   private readonly logger: Logger;
   /** Arrival time of each written chunk, keyed by its end position in ms; pruned as finals pass it. */
   private arrivals: { endMs: number; at: number }[] = [];
-  private storing: Promise<void> = Promise.resolve();
+  /** The hooks' queue (inserts, partials, the failure), in engine order; its steps never reject. */
+  private queue: Promise<void> = Promise.resolve();
+  /** No more audio or hypotheses are taken; set at once when a failure happens. */
   private failed = false;
+  /** An insert failed: later finals are not stored either (they would leave a gap in the order). */
+  private storageFailed = false;
   private closed = false;
   private limited = false;
 
@@ -98,7 +107,7 @@ export class Transcription {
         {
           onPartial: (text) => {
             if (!run.closed && !run.failed && text.trim() !== '') {
-              run.callHook('onPartial', () => options.hooks.onPartial?.(text));
+              run.enqueue(() => run.callHook('onPartial', () => options.hooks.onPartial?.(text)));
             }
           },
           onFinal: (hypothesis) => run.acceptFinal(hypothesis),
@@ -183,7 +192,7 @@ export class Transcription {
         this.fail(asError(error));
       }
     }
-    await this.storing;
+    await this.drain();
     await this.close();
     return this.records;
   }
@@ -212,19 +221,21 @@ export class Transcription {
       latencyMs,
       createdAt: new Date(this.now()).toISOString(),
     };
-    // A chain keeps inserts and announcements in engine order even if the database is asynchronous.
-    this.storing = this.storing.then(async () => {
-      if (this.failed) return;
+    // The queue keeps inserts and announcements in engine order even if the database is asynchronous. A
+    // final accepted before an engine failure is still stored: the failure is reported after it.
+    this.enqueue(async () => {
+      if (this.storageFailed) return;
       try {
         await this.options.repository.insert(record);
       } catch (error) {
+        this.storageFailed = true;
         this.fail(
           Object.assign(new Error('could not store a result'), { code: 'STORAGE_FAILED', cause: error }),
         );
         return;
       }
       this.records.push(record);
-      // Contained: a throw here would reject the chain, skip every later insert and reject `finish()`.
+      // Contained: a throw here would reject the queue, skip every later step and reject `finish()`.
       this.callHook('onStored', () => this.options.hooks.onStored?.(record), { recordId: record.id });
     });
   }
@@ -241,7 +252,22 @@ export class Transcription {
   private fail(error: Error & { code?: string }): void {
     if (this.failed || this.closed) return;
     this.failed = true;
-    this.callHook('onFailure', () => this.options.hooks.onFailure?.(error));
+    // Behind what the engine reported before the failure: its results reach the owner first.
+    this.enqueue(() => this.callHook('onFailure', () => this.options.hooks.onFailure?.(error)));
+  }
+
+  /** Appends a step to the hooks' queue. Steps never reject (inserts catch, hooks are contained). */
+  private enqueue(step: () => void | Promise<void>): void {
+    this.queue = this.queue.then(step);
+  }
+
+  /** Waits until the queue is empty, including steps added while waiting (a failure's report). */
+  private async drain(): Promise<void> {
+    let seen: Promise<void>;
+    do {
+      seen = this.queue;
+      await seen;
+    } while (seen !== this.queue);
   }
 
   /** Runs a hook; what it throws is logged, never passed on to the engine, the store chain or `finish()`. */

@@ -74,6 +74,25 @@ describe('voice sessions (service level)', () => {
     expect(engine.openStreams).toBe(0);
   });
 
+  it('closeAll waits for sessions already ending (a stop, a vanished client); a repeated close is the same wait', async () => {
+    const engine = createFakeEngine();
+    const { sessions, connection, repository } = setup(engine);
+    const other = sessions.connect('v')({ partial: () => {}, result: () => {}, sessionError: () => {} });
+    await connection.start({});
+    await other.start({});
+    connection.audio(loud(300)); // mid-utterance: the flush recognises it (on later ticks)
+    other.audio(loud(300));
+    const done: string[] = [];
+    void connection.stop().then(() => done.push('stop answered'));
+    const vanished = other.close();
+    expect(other.close()).toBe(vanished);
+    await sessions.closeAll();
+    expect(done).toEqual(['stop answered']);
+    expect((await repository.list('u', { limit: 5 })).records.map((r) => r.text)).toEqual(['utterance 1']);
+    expect((await repository.list('v', { limit: 5 })).records.map((r) => r.text)).toEqual(['utterance 1']);
+    expect(sessions.activeCount).toBe(0);
+  });
+
   it('closeAll finishes every session (server shutdown)', async () => {
     const engine = createFakeEngine();
     const { sessions, connection, announced } = setup(engine);

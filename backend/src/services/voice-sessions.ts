@@ -4,14 +4,18 @@
  * A connection starts a session, streams PCM, and stops it. Rules (SPEC §4):
  * - audio before `start` or after `stop` is reported as `NO_SESSION` (once per idle period, so a client
  *   still streaming after a limit does not get an error per chunk), never a crash;
- * - a session ends with `LIMIT_BYTES` / `LIMIT_DURATION` when it exceeds its budget; what it recognised
- *   until then is stored and announced, and the next `stop` still returns it;
+ * - a session ends with `LIMIT_BYTES` / `LIMIT_DURATION` when it exceeds its budget; the audio inside the
+ *   budget (also the part of the chunk that crosses it) is recognised, stored and announced, and the next
+ *   `stop` still returns it;
  * - every finished utterance is stored before it is announced (`result` to the connection, then the
  *   `announce` callback, which the server turns into `history:new` for all of the user's connections);
+ *   partials, results and an engine failure reach the sink in the order the engine reported them;
  * - a vanished connection's session is flushed (its utterances stored) and released;
  * - on server shutdown (`closeAll(notice)`) no session starts any more (`start` fails with the notice's
- *   code), every live session is flushed and stored, and its client then gets the notice as a
- *   `session-error` so it knows why the session ended before its transport is closed.
+ *   code, also a `start` still opening its engine), every live session is flushed and stored, and its
+ *   client then gets the notice as a `session-error` so it knows why the session ended before its
+ *   transport is closed. `closeAll` also waits for the sessions already ending (a client's `stop`, a
+ *   vanished client's flush): none is still storing when the database closes.
  */
 import { randomUUID } from 'node:crypto';
 import type {
@@ -49,14 +53,21 @@ export interface VoiceSessionsOptions {
   readonly logger: Logger;
 }
 
+/** What `audio` answers a client that asked for an acknowledgement. */
+export type AudioAck = { readonly ok: true } | { readonly ok: false; readonly error: VoiceError };
+
 export interface VoiceConnection {
   start(options: StartOptions): Promise<StartAck>;
-  audio(chunk: Uint8Array): void;
+  /**
+   * Feeds a chunk to the active session. Without one it answers `NO_SESSION`, and also reports it as a
+   * `session-error` (once per idle period) unless `answered`: the caller passes the answer on itself.
+   */
+  audio(chunk: Uint8Array, answered?: boolean): AudioAck;
   stop(): Promise<StopAck>;
   /**
    * The client went away, or the server is shutting down: finish (store) and release its session. With a
    * `notice`, a client whose session was cut gets it as a `session-error` once its results went out.
-   * Idempotent.
+   * Idempotent: a repeated call returns the first call's promise (and its notice stands).
    */
   close(notice?: VoiceError): Promise<void>;
 }
@@ -67,7 +78,8 @@ export interface VoiceSessions {
   readonly activeCount: number;
   /**
    * Server shutdown: refuse new sessions from now on (with `notice`), finish (store) every live one, and
-   * tell each client whose session was cut.
+   * tell each client whose session was cut. Resolves once every session has ended, also those that were
+   * already ending (a `stop` flushing, a vanished client's flush) and the `stop` answers they owe.
    */
   closeAll(notice?: VoiceError): Promise<void>;
 }
@@ -97,9 +109,22 @@ interface Session {
  */
 export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSessions {
   const connections = new Set<VoiceConnection>();
+  /**
+   * Work a shutdown must wait for beyond the live connections: every session's end (flush and stores) and
+   * every `stop` answer, wherever it began. Each entry removes itself when settled.
+   */
+  const finishing = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    finishing.add(work);
+    const untrack = () => finishing.delete(work);
+    work.then(untrack, untrack);
+    return work;
+  };
   let active = 0;
   /** Set by `closeAll`: why new sessions are refused. */
   let shutdown: VoiceError | undefined;
+  /** Read after an `await` (TypeScript keeps the narrowing from before it). */
+  const shutdownNotice = (): VoiceError | undefined => shutdown;
 
   const connect =
     (userId: string) =>
@@ -110,6 +135,7 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
       let ended: Session | undefined;
       let noSessionReported = false;
       let closed = false;
+      let closing: Promise<void> | undefined;
 
       const endSession = (session: Session, reason: EndReason): Promise<readonly TranscriptRecord[]> => {
         if (session.done) return session.done;
@@ -133,22 +159,33 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
           });
           return records;
         })();
-        return session.done;
+        return track(session.done);
+      };
+
+      const write = (session: Session, chunk: Uint8Array): void => {
+        if (session.run) session.run.write(chunk);
+        else session.pending.push(chunk);
       };
 
       const feed = (session: Session, chunk: Uint8Array): void => {
-        session.bytes += chunk.byteLength;
-        if (session.bytes > options.limits.maxBytes) {
-          sink.sessionError({
-            sessionId: session.id,
-            code: 'LIMIT_BYTES',
-            message: `session ended: more than ${options.limits.maxBytes} bytes of audio (the limit per session)`,
-          });
-          void endSession(session, 'limit');
+        const { maxBytes } = options.limits;
+        if (session.bytes + chunk.byteLength <= maxBytes) {
+          session.bytes += chunk.byteLength;
+          write(session, chunk);
           return;
         }
-        if (session.run) session.run.write(chunk);
-        else session.pending.push(chunk);
+        // The part of the chunk inside the budget (whole 16-bit samples) is still recognised, as in mp3
+        // sessions (`Transcription` feeds exactly the decoded budget); the rest is dropped.
+        const budget = maxBytes - (maxBytes % 2);
+        const inside = chunk.subarray(0, Math.max(0, budget - session.bytes));
+        session.bytes += inside.byteLength;
+        if (inside.byteLength > 0) write(session, inside);
+        sink.sessionError({
+          sessionId: session.id,
+          code: 'LIMIT_BYTES',
+          message: `session ended: more than ${maxBytes} bytes of audio (the limit per session)`,
+        });
+        void endSession(session, 'limit');
       };
 
       const connection: VoiceConnection = {
@@ -249,49 +286,53 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
             session.timer.unref();
           }
           log.info('voice.session.start', { sessionId: session.id, engine: choice.engine.name });
-          return closed
-            ? failure('CLOSED', 'the connection is closing')
-            : { ok: true, sessionId: session.id };
+          // Ended while the engine opened: a shutdown says so with its own code (the client reconnects
+          // elsewhere), a closing connection with CLOSED.
+          const notice = shutdownNotice();
+          if (notice) return failure(notice.code, notice.message);
+          if (closed) return failure('CLOSED', 'the connection is closing');
+          return { ok: true, sessionId: session.id };
         },
 
-        audio(chunk) {
-          if (closed) return;
+        audio(chunk, answered = false) {
+          if (closed) return failure('CLOSED', 'the connection is closing');
           const session = current;
           if (!session) {
-            if (!noSessionReported) {
+            const message =
+              'audio without an active session: call start first (further audio is ignored silently)';
+            if (!answered && !noSessionReported) {
               noSessionReported = true;
-              sink.sessionError({
-                code: 'NO_SESSION',
-                message:
-                  'audio without an active session: call start first (further audio is ignored silently)',
-              });
+              sink.sessionError({ code: 'NO_SESSION', message });
             }
-            return;
+            return failure('NO_SESSION', message);
           }
           if (chunk.byteLength > 0) feed(session, chunk);
+          return { ok: true };
         },
 
-        async stop() {
+        stop() {
           const session = current ?? ended;
-          if (!session) return failure('NO_SESSION', 'no session to stop');
+          if (!session) return Promise.resolve(failure('NO_SESSION', 'no session to stop'));
           // Keep reporting stray audio from now on (the session is over).
           noSessionReported = false;
           ended = undefined;
-          const records = await endSession(session, 'stop');
-          return { ok: true, records };
+          // Tracked up to the answer: a shutdown meanwhile waits until the caller can send it.
+          return track(endSession(session, 'stop').then((records): StopAck => ({ ok: true, records })));
         },
 
-        async close(notice) {
-          if (closed) return;
-          closed = true;
-          connections.delete(connection);
-          const pending = [current, ended].filter((s): s is Session => s !== undefined);
-          const cut = current;
-          current = undefined;
-          ended = undefined;
-          await Promise.all(pending.map((session) => endSession(session, 'disconnect')));
-          // After the flush: its results reached the client first, then why the session ended.
-          if (notice && cut) sink.sessionError({ sessionId: cut.id, ...notice });
+        close(notice) {
+          closing ??= (async () => {
+            closed = true;
+            connections.delete(connection);
+            const pending = [current, ended].filter((s): s is Session => s !== undefined);
+            const cut = current;
+            current = undefined;
+            ended = undefined;
+            await Promise.all(pending.map((session) => endSession(session, 'disconnect')));
+            // After the flush: its results reached the client first, then why the session ended.
+            if (notice && cut) sink.sessionError({ sessionId: cut.id, ...notice });
+          })();
+          return closing;
         },
       };
       connections.add(connection);
@@ -306,7 +347,11 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
     async closeAll(notice) {
       shutdown ??= notice ?? { code: 'SERVER_CLOSING', message: 'the server is shutting down' };
       // Settled, not all: one connection failing must not end the wait while the others still flush.
-      const closed = await Promise.allSettled([...connections].map((connection) => connection.close(notice)));
+      const closed = await Promise.allSettled([
+        ...[...connections].map((connection) => connection.close(notice)),
+        // Sessions that were already ending (a `stop`, a vanished client) are in no open connection.
+        ...finishing,
+      ]);
       for (const result of closed) {
         if (result.status === 'rejected') {
           options.logger.error('voice.shutdown.close_failed', { error: String(result.reason) });

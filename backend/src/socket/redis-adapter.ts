@@ -26,7 +26,9 @@ export interface RedisLink {
   /**
    * Resolves once every emit made before it has reached its local sockets. With recovery on, an emit is
    * delivered only after Redis stored it (see the module comment); commands are answered in order on the
-   * one connection, so a PING answered means every earlier append was too. Never rejects.
+   * one connection, so a PING answered means every earlier append was too. Resolves a macrotask after that
+   * answer: the deliveries its appends' answers started (and the acks waiting for them, `ack-order.ts`)
+   * run in microtasks, and may have come in the same read as the PING's answer. Never rejects.
    */
   flush(): Promise<void>;
   /** Waits for commands in flight (e.g. sessions being saved for recovery), then disconnects. */
@@ -109,10 +111,13 @@ export async function connectRedis(url: string, logger: Logger): Promise<RedisLi
     }),
     ping: () => client.ping(),
     flush: () =>
-      client.ping().then(
-        () => undefined,
-        () => undefined,
-      ),
+      client
+        .ping()
+        .then(
+          () => undefined,
+          () => undefined,
+        )
+        .then(() => new Promise<void>((resolve) => setImmediate(resolve))),
     async close() {
       if (!client.isOpen) return;
       await client.close().catch(() => client.destroy());

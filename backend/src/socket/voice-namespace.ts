@@ -1,8 +1,9 @@
 /**
  * @module voice-namespace — the `/realtime-voice` Socket.IO namespace: authenticates connections with the
  * same identity rules as HTTP, validates every event's payload, and hands valid ones to the voice session
- * service. Nothing a client sends can throw out of a handler: bad input gets an ack error or a
- * `session-error` with a code.
+ * service. Nothing a client sends can throw out of a handler: bad input gets an ack error (when the client
+ * passed an ack callback, whatever the event) or else a `session-error` with a code. Every ack is answered,
+ * and never before the events emitted to the socket before it (`ack-order.ts`).
  */
 import type {
   TranscriptRecord,
@@ -15,6 +16,7 @@ import type { Logger } from '../log';
 import { bearerToken, type Identity, type IdentityService } from '../services/identity';
 import { parseAudioChunk, parseStartOptions } from '../services/voice-input';
 import type { VoiceSessions } from '../services/voice-sessions';
+import { createAckOrder } from './ack-order';
 
 export interface VoiceSocketData {
   identity: Identity;
@@ -108,16 +110,45 @@ function handleConnection(socket: VoiceSocket, options: VoiceNamespaceOptions, l
   void socket.join(userRoom(userId));
   log.info('voice.connect', { socketId: socket.id, userId, method, recovered: socket.recovered });
 
+  // Acks wait for the events emitted before them (with the Redis adapter those are delivered later).
+  const order = createAckOrder();
+  socket.onAnyOutgoing((_event: unknown, payload: unknown) => order.delivered(payload));
+  /** The ack callback of an event, answering in order; undefined when the client passed none. */
+  const replier = (args: readonly unknown[]) => {
+    const ack = lastCallback(args);
+    return ack && ((response: unknown) => order.after(() => ack(response)));
+  };
   const connection = options.sessions.connect(userId)({
-    partial: (payload) => socket.emit('partial', payload),
-    result: (payload) => socket.emit('result', payload),
-    sessionError: (payload) => socket.emit('session-error', payload),
+    partial: (payload) => {
+      order.sent(payload);
+      socket.emit('partial', payload);
+    },
+    result: (payload) => {
+      order.sent(payload);
+      socket.emit('result', payload);
+    },
+    sessionError: (payload) => {
+      order.sent(payload);
+      socket.emit('session-error', payload);
+    },
   });
-  const reportError = (code: string, message: string) => socket.emit('session-error', { code, message });
+  const reportError = (code: string, message: string) => {
+    const payload = { code, message };
+    order.sent(payload);
+    socket.emit('session-error', payload);
+  };
+  /** An error for an event: to its ack when the client passed one, else as a `session-error`. */
+  const refuse = (
+    reply: ((response: unknown) => void) | undefined,
+    error: { code: string; message: string },
+  ) => {
+    if (reply) reply({ ok: false, error });
+    else reportError(error.code, error.message);
+  };
 
   // Handlers take `unknown`: the payload types are a promise of well-behaved clients, not of the wire.
   socket.on('start', (...args: unknown[]) => {
-    const reply = lastCallback(args);
+    const reply = replier(args);
     if (!reply) {
       reportError(
         'BAD_REQUEST',
@@ -137,17 +168,20 @@ function handleConnection(socket: VoiceSocket, options: VoiceNamespaceOptions, l
     });
   });
 
-  socket.on('audio', (chunk: unknown) => {
-    const parsed = parseAudioChunk(chunk);
+  // `audio` needs no ack; one that asks for it gets `{ ok: true }` or the error instead of a `session-error`.
+  socket.on('audio', (...args: unknown[]) => {
+    const reply = replier(args);
+    const parsed = parseAudioChunk(args[0]);
     if (!parsed.ok) {
-      reportError(parsed.error.code, parsed.error.message);
+      refuse(reply, parsed.error);
       return;
     }
-    connection.audio(parsed.value);
+    const accepted = connection.audio(parsed.value, reply !== undefined);
+    reply?.(accepted);
   });
 
   socket.on('stop', (...args: unknown[]) => {
-    const reply = lastCallback(args);
+    const reply = replier(args);
     const answer = (response: unknown) => {
       if (reply) reply(response);
       else if (typeof response === 'object' && response !== null && 'error' in response) {
@@ -161,20 +195,22 @@ function handleConnection(socket: VoiceSocket, options: VoiceNamespaceOptions, l
     });
   });
 
-  socket.onAny((event: unknown) => {
+  socket.onAny((event: unknown, ...args: unknown[]) => {
     if (typeof event === 'string' && KNOWN_EVENTS.has(event)) return;
+    const reply = replier(args);
     // Socket.IO calls catch-all listeners at once but event handlers on the next tick: defer the same way
     // so errors reach the client in the order of the events that caused them.
     process.nextTick(() =>
-      reportError(
-        'UNKNOWN_EVENT',
-        `unknown event ${JSON.stringify(String(event).slice(0, 64))}: use start, audio, stop`,
-      ),
+      refuse(reply, {
+        code: 'UNKNOWN_EVENT',
+        message: `unknown event ${JSON.stringify(String(event).slice(0, 64))}: use start, audio, stop`,
+      }),
     );
   });
 
   socket.on('disconnect', (reason) => {
     log.info('voice.disconnect', { socketId: socket.id, reason });
+    order.release();
     connection.close().catch((error: unknown) => {
       log.error('voice.disconnect.error', { socketId: socket.id, error: asError(error) });
     });
