@@ -179,14 +179,18 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const corsOrigins = (read('CORS_ORIGINS') ?? '')
     .split(',')
     .map((origin) => origin.trim())
-    .filter((origin) => origin !== '');
-  for (const origin of corsOrigins) {
-    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
-      problems.push(
-        `CORS_ORIGINS: ${JSON.stringify(origin)} is not an origin like https://example.com (or *)`,
-      );
-    }
-  }
+    .filter((origin) => origin !== '')
+    .map((origin) => {
+      if (origin === '*') return origin;
+      if (!/^https?:\/\/[^/\s]+$/.test(origin) || !URL.canParse(origin)) {
+        problems.push(
+          `CORS_ORIGINS: ${JSON.stringify(origin)} is not an origin like https://example.com (or *)`,
+        );
+        return origin;
+      }
+      // As browsers send it: lower-case host, no default port (`https://App.example.com:443`).
+      return new URL(origin).origin;
+    });
 
   const staticRaw = read('STATIC_DIR');
   const staticDir =
@@ -342,15 +346,37 @@ function parseMysqlSettings(
       problems.push('DATABASE_URL: not a valid URL; expected mysql://user:password@host:3306/database');
       return undefined;
     }
-    const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+    let decoded: { user: string; password: string; database: string };
+    try {
+      decoded = {
+        user: decodeURIComponent(parsed.username),
+        password: decodeURIComponent(parsed.password),
+        database: decodeURIComponent(parsed.pathname.replace(/^\//, '')),
+      };
+    } catch {
+      problems.push(
+        'DATABASE_URL: bad percent-encoding in the user, password or database name: write % as %25 (value not shown)',
+      );
+      return undefined;
+    }
+    const { database } = decoded;
     const port = parsed.port === '' ? 3306 : Number(parsed.port);
     const settings = {
       host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
       port,
-      user: decodeURIComponent(parsed.username),
-      password: decodeURIComponent(parsed.password),
+      user: decoded.user,
+      password: decoded.password,
       database,
     };
+    // The checks MYSQL_ADDRESS and MYSQL_DATABASE get (a start would fail later with a misleading error).
+    if (port < 1 || port > 65_535) {
+      problems.push('DATABASE_URL: the port must be 1–65535 (value not shown)');
+      return undefined;
+    }
+    if (database.length > 64) {
+      problems.push('DATABASE_URL: the database name is longer than 64 characters (value not shown)');
+      return undefined;
+    }
     const missing = [
       settings.host === '' ? 'a host' : undefined,
       settings.user === '' ? 'a user' : undefined,

@@ -145,6 +145,10 @@ export class MpegFrameSplitter {
    */
   end(): { header: MpegFrameHeader; bytes: Uint8Array }[] {
     const frames = this.take(true);
+    // A tail in another format (too short to pass the junk limit) is not dropped in silence.
+    if (this.format && this.mismatch) {
+      throw new AudioFormatError('MP3_INVALID', formatChanged(this.format, this.mismatch));
+    }
     if (!this.format && frames.length === 0 && this.received > 0) {
       throw new AudioFormatError(
         'MP3_INVALID',
@@ -169,9 +173,11 @@ export class MpegFrameSplitter {
         if (this.skip > 0) break;
         continue;
       }
-      if (!this.started && couldBeId3(buf, pos)) {
-        // ID3v2 at the start of a stream: 10-byte header, syncsafe size, optional 10-byte footer. A chunk
-        // may end inside "ID3" itself: wait for the whole header before deciding.
+      if ((!this.started || this.format !== undefined) && couldBeId3(buf, pos)) {
+        // ID3v2 at the start of a stream, or once the stream is known after its audio (v2.4 appended tags,
+        // cover art; a tag between joined files) — never a frame, which starts with a sync byte: 10-byte
+        // header, syncsafe size, optional 10-byte footer. A chunk may end inside "ID3" itself: wait for the
+        // whole header before deciding.
         if (buf.length - pos < 10) {
           if (final) pos = buf.length;
           break;
@@ -244,7 +250,7 @@ export class MpegFrameSplitter {
           : !this.format
             ? `not an mp3 stream: no MPEG audio frame in the first ${this.maxJunk} bytes`
             : this.mismatch
-              ? `the mp3 stream changed format (${describe(this.format)} → ${describe(this.mismatch)}): one session carries one format`
+              ? formatChanged(this.format, this.mismatch)
               : `not an mp3 stream any more: more than ${this.maxJunk} bytes without an MPEG audio frame`,
       );
     }
@@ -274,6 +280,10 @@ function describe(h: MpegFrameHeader): string {
 }
 
 /** The bytes at `pos` (at least one) are "ID3" or the start of it. */
+function formatChanged(from: MpegFrameHeader, to: MpegFrameHeader): string {
+  return `the mp3 stream changed format (${describe(from)} → ${describe(to)}): one session carries one format`;
+}
+
 function couldBeId3(buf: Uint8Array, pos: number): boolean {
   const available = Math.min(3, buf.length - pos);
   if (available <= 0) return false;

@@ -39,13 +39,15 @@ export function createHistoryService(repository: TranscriptRepository): HistoryS
     },
 
     async get(userId, id) {
+      // Ours are UUIDs: an id with surrounding whitespace is none (MySQL's PAD SPACE would match it).
+      if (id.trim() !== id) throw notFound(id);
       const record = await repository.get(userId, id);
       if (!record) throw notFound(id);
       return record;
     },
 
     async delete(userId, id) {
-      if (!(await repository.delete(userId, id))) throw notFound(id);
+      if (id.trim() !== id || !(await repository.delete(userId, id))) throw notFound(id);
     },
   };
 }

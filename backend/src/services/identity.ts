@@ -11,6 +11,9 @@
  */
 import { sign, verify } from 'hono/jwt';
 
+/** How far ahead of ours another clock may be for a token's `iat` / `nbf` (several instances, sign-in services). */
+const CLOCK_SKEW_SECONDS = 60;
+
 export type IdentityMethod = 'wechat' | 'token' | 'anonymous';
 
 /**
@@ -100,7 +103,9 @@ export function createIdentityService(options: IdentityOptions): IdentityService
     }
     let payload: Record<string, unknown>;
     try {
-      payload = await verify(token, options.tokenSecret, 'HS256');
+      // iat / nbf are checked below with a leeway: another instance's (or a sign-in service's) clock may be
+      // a little ahead of ours.
+      payload = await verify(token, options.tokenSecret, { alg: 'HS256', iat: false, nbf: false });
     } catch (error) {
       const name = error instanceof Error ? error.name : '';
       if (name === 'JwtTokenExpired') {
@@ -112,11 +117,19 @@ export function createIdentityService(options: IdentityOptions): IdentityService
         message: `the token is not valid (${describeJwtError(name)})`,
       };
     }
-    const { sub, exp } = payload;
+    const { sub, exp, iat, nbf } = payload;
     if (typeof exp !== 'number') {
       return { ok: false, code: 'TOKEN_INVALID', message: 'the token is not valid (no exp claim)' };
     }
-    if (typeof sub !== 'string' || sub === '' || sub.length > MAX_USER_ID_LENGTH) {
+    const latest = nowSeconds() + CLOCK_SKEW_SECONDS;
+    if (typeof iat === 'number' && iat > latest) {
+      return { ok: false, code: 'TOKEN_INVALID', message: 'the token is not valid (issued in the future)' };
+    }
+    if (typeof nbf === 'number' && nbf > latest) {
+      return { ok: false, code: 'TOKEN_INVALID', message: 'the token is not valid (not valid yet)' };
+    }
+    // Surrounding whitespace is refused: MySQL's PAD SPACE collations would make 'alice ' equal 'alice'.
+    if (typeof sub !== 'string' || sub === '' || sub.length > MAX_USER_ID_LENGTH || sub.trim() !== sub) {
       return { ok: false, code: 'TOKEN_INVALID', message: 'the token is not valid (no usable sub claim)' };
     }
     return { ok: true, identity: { userId: sub, method: 'token' } };

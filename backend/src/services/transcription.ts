@@ -78,6 +78,8 @@ export class Transcription {
   private decoder: Mp3ToPcm | undefined;
   private readonly options: TranscriptionOptions;
   private readonly now: () => number;
+  /** The last record's time: finals of one run get increasing times (an upload stores many per millisecond). */
+  private lastCreatedAt = 0;
   private readonly logger: Logger;
   /** Arrival time of each written chunk, keyed by its end position in ms; pruned as finals pass it. */
   private arrivals: { endMs: number; at: number }[] = [];
@@ -205,6 +207,12 @@ export class Transcription {
     await this.stream?.close().catch(() => undefined);
   }
 
+  /** Strictly increasing: history sorts by time, and ties would fall back to the random ids' order. */
+  private nextCreatedAt(): number {
+    this.lastCreatedAt = Math.max(this.now(), this.lastCreatedAt + 1);
+    return this.lastCreatedAt;
+  }
+
   private acceptFinal(hypothesis: FinalHypothesis): void {
     if (this.closed || this.failed) return;
     const text = hypothesis.text.trim();
@@ -219,7 +227,7 @@ export class Transcription {
       engine: this.options.engine.name,
       audioMs: Math.max(0, Math.round(hypothesis.endMs - hypothesis.startMs)),
       latencyMs,
-      createdAt: new Date(this.now()).toISOString(),
+      createdAt: new Date(this.nextCreatedAt()).toISOString(),
     };
     // The queue keeps inserts and announcements in engine order even if the database is asynchronous. A
     // final accepted before an engine failure is still stored: the failure is reported after it.

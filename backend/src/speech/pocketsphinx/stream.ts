@@ -200,9 +200,11 @@ export class PocketsphinxStream implements SpeechStream {
     if (this.stopped) return;
     const text = hyp?.trim() ?? '';
     // The detector reports the end only after its hangover of silence; the speech ended that much earlier.
-    const endMs = this.speaking
-      ? Math.max(this.utteranceStartMs, positionMs - this.settings.vadPostSpeechMs)
-      : positionMs;
+    // At a flush (`stop`) it heard no hangover: the speech runs up to now.
+    const endMs =
+      this.speaking && restart
+        ? Math.max(this.utteranceStartMs, positionMs - this.settings.vadPostSpeechMs)
+        : positionMs;
     const startMs = this.speaking ? this.utteranceStartMs : this.lastUtteranceEndMs;
     this.speaking = false;
     this.lastPartial = '';
