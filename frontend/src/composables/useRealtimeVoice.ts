@@ -64,6 +64,9 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
   let endedByServer = false;
   /** Bumped by abort(): a start() that was waiting notices its take was abandoned. */
   let takes = 0;
+  /** The take being ended (`stop()` in progress), and a `start()` waiting for it. */
+  let ending: Promise<void> | undefined;
+  let waitingToStart = false;
 
   /** Why the microphone failed, in the user's words. */
   const micFailure = (): string =>
@@ -126,6 +129,15 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
 
   /** Starts a session. Resolves false when it could not (see `store.error`, `recorder.status`). */
   async function start(): Promise<boolean> {
+    // A press right after a release (walkie-talkie use): the previous take is still ending; start once it
+    // has, unless the button was released meanwhile.
+    if (ending) {
+      waitingToStart = true;
+      stopRequested = false;
+      await ending.catch(() => undefined);
+      waitingToStart = false;
+      if (stopRequested) return false;
+    }
     if (store.phase !== 'idle') return false;
     store.clearError();
     stopRequested = false;
@@ -186,11 +198,21 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
 
   /** Ends the session; resolves after the final results arrived (or the timeout). */
   async function stop(): Promise<void> {
-    if (store.phase === 'starting') {
+    if (store.phase === 'starting' || waitingToStart) {
       stopRequested = true;
       return;
     }
     if (store.phase !== 'recording') return;
+    ending = endTake();
+    try {
+      await ending;
+    } finally {
+      ending = undefined;
+    }
+  }
+
+  /** Stops the microphone and the session, and collects the results (or uploads the file). */
+  async function endTake(): Promise<void> {
     store.setPhase('stopping');
     const file = await recorder.stop();
     if (!recorder.live) {

@@ -98,11 +98,18 @@ export function useVoiceApp(options: UseVoiceAppOptions) {
   };
   io.socket.on('history:new', onHistoryNew);
 
-  // Each (re)connection: load what may have been stored while we were away.
+  // History and stats are HTTP: load them now, whether or not the socket connects.
+  void history.refresh();
+  void stats.refresh();
+  // Each reconnection: load what may have been stored while we were away, keeping the pages scrolled to.
+  let connectedBefore = false;
   const stopConnectedWatch = watch(io.status, (status, previous) => {
     if (status === 'connected' && previous !== 'connected') {
-      void history.refresh();
-      void stats.refresh();
+      if (connectedBefore) {
+        void history.refresh({ keepLoadedPages: true });
+        void stats.refresh();
+      }
+      connectedBefore = true;
     }
   });
 

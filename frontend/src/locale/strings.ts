@@ -43,6 +43,13 @@ export const strings = {
     LIMIT_BYTES: '单次录音太长，已自动结束；已识别的内容已保存',
     LIMIT_DURATION: '单次录音太长，已自动结束；已识别的内容已保存',
     MP3_INVALID: '录音数据无法解码，请重试',
+    ENGINE_LOADING: '识别引擎正在加载，请几秒后再试',
+    ENGINE_FAILED: '识别服务出错，录音已停止；已识别的内容已保存',
+    STORAGE_FAILED: '识别结果保存失败，录音已停止',
+    SESSION_ACTIVE: '上一次录音尚未结束，请稍后再试',
+    CLOSED: '连接正在关闭，请稍后再试',
+    INTERNAL: '服务器出错，请稍后再试',
+    RESAMPLER_FAILED: '录音数据无法处理，录音已停止',
   } as Readonly<Record<string, string>>,
   record: {
     holdToTalk: '按住说话',

@@ -22,31 +22,39 @@ export const useHistoryStore = defineStore('history', () => {
   const pageSize = ref(config.historyPageSize);
 
   const hasMore = computed(() => nextCursor.value !== null);
-  const empty = computed(() => loaded.value && records.value.length === 0);
+  /** Nothing stored at all (not merely: the loaded records were deleted while older ones remain). */
+  const empty = computed(() => loaded.value && records.value.length === 0 && !hasMore.value);
 
   /** Bumped by refresh so a slow older page cannot land after a newer refresh. */
   let generation = 0;
-  /** Records announced / deleted while a refresh is in flight (its page predates them). */
+  /** Records announced while a refresh is in flight (its page predates them). */
   const arrived = new Map<string, TranscriptRecord>();
+  /** Records deleted here: a page loaded before the delete, or a take's `stop` ack, cannot bring them back. */
   const removed = new Set<string>();
 
-  /** Reloads the first page (pull to refresh). */
-  async function refresh(): Promise<void> {
+  /**
+   * Reloads the first page. Pull to refresh replaces the list; `keepLoadedPages` (a reconnection) merges
+   * the first page into what is loaded instead, so older pages the user scrolled to stay — unless the
+   * first page does not reach them (more new records than a page arrived meanwhile).
+   */
+  async function refresh(options: { readonly keepLoadedPages?: boolean } = {}): Promise<void> {
     const gen = ++generation;
     arrived.clear();
-    removed.clear();
     refreshing.value = true;
     loading.value = true;
     error.value = undefined;
     try {
       const page = await fetchHistory({ limit: pageSize.value });
       if (gen !== generation) return;
-      const ids = new Set(page.records.map((r) => r.id));
-      records.value = [
-        ...[...arrived.values()].filter((r) => !ids.has(r.id) && !removed.has(r.id)),
-        ...page.records.filter((r) => !removed.has(r.id)),
-      ].sort(newestFirst);
-      nextCursor.value = page.nextCursor;
+      const known = new Set(records.value.map((r) => r.id));
+      const reaches = page.nextCursor === null || page.records.some((r) => known.has(r.id));
+      const keep = options.keepLoadedPages === true && loaded.value && reaches;
+      const merged = new Map<string, TranscriptRecord>();
+      for (const record of [...(keep ? records.value : []), ...page.records, ...arrived.values()]) {
+        if (!removed.has(record.id)) merged.set(record.id, record);
+      }
+      records.value = [...merged.values()].sort(newestFirst);
+      if (!keep) nextCursor.value = page.nextCursor;
       loaded.value = true;
     } catch (err) {
       if (gen === generation) error.value = describeError(err);
@@ -88,15 +96,17 @@ export const useHistoryStore = defineStore('history', () => {
     records.value = records.value.filter((r) => r.id !== id);
     removed.add(id);
     arrived.delete(id);
+    // Every loaded record is gone but older ones exist: fetch them (a short list never reaches its bottom).
+    if (records.value.length === 0 && nextCursor.value !== null) void loadMore();
     return true;
   }
 
   /** Merges a record announced by the server (newest first). */
   function upsert(record: TranscriptRecord): void {
+    if (removed.has(record.id)) return;
     arrived.set(record.id, record);
     const rest = records.value.filter((r) => r.id !== record.id);
     records.value = [record, ...rest].sort(newestFirst);
-    if (!loaded.value) loaded.value = true;
   }
 
   return {

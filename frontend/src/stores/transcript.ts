@@ -37,9 +37,12 @@ export const useTranscriptStore = defineStore('transcript', () => {
   function setPartial(id: string, text: string): void {
     if (id === sessionId.value) partial.value = text;
   }
+  /** Results the user deleted: the take's `stop` ack, which lists them all, must not bring them back. */
+  const dismissed = new Set<string>();
+
   /** Adds a final result once (the `result` event and the `stop` ack may both carry it). */
   function addResult(record: TranscriptRecord): void {
-    if (results.value.some((r) => r.id === record.id)) return;
+    if (dismissed.has(record.id) || results.value.some((r) => r.id === record.id)) return;
     results.value = [record, ...results.value].slice(0, MAX_RESULTS);
     if (record.sessionId === sessionId.value) partial.value = '';
   }
@@ -54,6 +57,7 @@ export const useTranscriptStore = defineStore('transcript', () => {
     error.value = undefined;
   }
   function removeResult(id: string): void {
+    dismissed.add(id);
     results.value = results.value.filter((r) => r.id !== id);
   }
 
