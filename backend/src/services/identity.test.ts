@@ -1,6 +1,6 @@
 import { sign } from 'hono/jwt';
 import { describe, expect, it } from 'vitest';
-import { createIdentityService, type IdentityOptions } from './identity';
+import { createIdentityService, type IdentityOptions, isUsableUserId } from './identity';
 
 const SECRET = 'unit-test-secret-with-enough-length-0123456789';
 const base: IdentityOptions = {
@@ -30,6 +30,18 @@ describe('identity service', () => {
       ok: false,
       code: 'UNAUTHENTICATED',
     });
+  });
+
+  it('never issues a token it would refuse: user ids with surrounding whitespace or over 128 characters', async () => {
+    const service = createIdentityService(base);
+    for (const userId of ['alice ', ' alice', 'a'.repeat(129), '']) {
+      await expect(service.issueToken({ userId, method: 'token' })).rejects.toThrow(/user id: 1–128/);
+    }
+    expect(isUsableUserId('a'.repeat(128))).toBe(true);
+    // The WeChat identity stays within the limit with its `wx:` prefix.
+    const wx = createIdentityService({ ...base, trustWxHeaders: true });
+    const long = await wx.identify(credentials({ 'x-wx-openid': 'o'.repeat(126) }));
+    expect(long.ok).toBe(false);
   });
 
   it('issues tokens that it accepts, and refuses expired, unsigned, subjectless or foreign ones', async () => {

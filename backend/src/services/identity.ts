@@ -78,6 +78,18 @@ const ISSUER = 'realtime-voice';
 const MAX_USER_ID_LENGTH = 128;
 
 /**
+ * Whether `id` can be a user id: 1–128 characters without surrounding whitespace (MySQL's PAD SPACE
+ * comparison would make `alice ` the user `alice`). Tokens are only issued, and only accepted, for such ids.
+ *
+ * @example
+ * isUsableUserId('alice'); // true
+ * isUsableUserId('alice '); // false
+ */
+export function isUsableUserId(id: unknown): id is string {
+  return typeof id === 'string' && id !== '' && id.length <= MAX_USER_ID_LENGTH && id.trim() === id;
+}
+
+/**
  * @example
  * const identity = createIdentityService({ trustWxHeaders: true, tokenSecret, tokenTtlSeconds: 900, allowAnonymous: false });
  * const result = await identity.identify({ header: (name) => headers[name], token });
@@ -89,7 +101,8 @@ export function createIdentityService(options: IdentityOptions): IdentityService
     if (!options.trustWxHeaders) return undefined;
     const openid =
       credentials.header('x-wx-openid')?.trim() || credentials.header('x-wx-from-openid')?.trim();
-    if (!openid || openid.length > MAX_USER_ID_LENGTH) return undefined;
+    // `wx:` + openid is the user id, within the same limit (real openids are 28 characters).
+    if (!openid || openid.length > MAX_USER_ID_LENGTH - 3) return undefined;
     return { userId: `wx:${openid}`, method: 'wechat' };
   };
 
@@ -129,7 +142,7 @@ export function createIdentityService(options: IdentityOptions): IdentityService
       return { ok: false, code: 'TOKEN_INVALID', message: 'the token is not valid (not valid yet)' };
     }
     // Surrounding whitespace is refused: MySQL's PAD SPACE collations would make 'alice ' equal 'alice'.
-    if (typeof sub !== 'string' || sub === '' || sub.length > MAX_USER_ID_LENGTH || sub.trim() !== sub) {
+    if (!isUsableUserId(sub)) {
       return { ok: false, code: 'TOKEN_INVALID', message: 'the token is not valid (no usable sub claim)' };
     }
     return { ok: true, identity: { userId: sub, method: 'token' } };
@@ -149,6 +162,10 @@ export function createIdentityService(options: IdentityOptions): IdentityService
 
     async issueToken(identity) {
       if (options.tokenSecret === undefined) throw new Error('issueToken: AUTH_TOKEN_SECRET is not set');
+      // A token the server would refuse is never issued.
+      if (!isUsableUserId(identity.userId)) {
+        throw new Error('user id: 1–128 characters, no leading or trailing whitespace');
+      }
       const iat = nowSeconds();
       const exp = iat + options.tokenTtlSeconds;
       const token = await sign({ sub: identity.userId, iat, exp, iss: ISSUER }, options.tokenSecret, 'HS256');
