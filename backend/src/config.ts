@@ -3,7 +3,7 @@
  *
  * `loadConfig()` collects every bad value before failing, so one start attempt tells the operator all that
  * is wrong (`ConfigError.problems`). Defaults suit a local developer; the container image overrides a few
- * (`PORT=80`, `AUTH_TRUST_WX_HEADERS=true`, `NODE_ENV=production`).
+ * (`PORT=8080`, `AUTH_TRUST_WX_HEADERS=true`, `NODE_ENV=production`).
  */
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
