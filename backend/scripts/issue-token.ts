@@ -5,20 +5,34 @@
  *   AUTH_TOKEN_SECRET=… npm run token -w @realtime-voice/backend -- <userId> [--ttl 1h]
  *
  * Prints the token on stdout. Anyone holding the secret can do this; it never leaves the server side.
+ * Exit codes: 0 done, 1 usage (a user id the server would refuse, no secret, a bad `--ttl`), 2 anything else.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../src/config';
-import { createIdentityService } from '../src/services/identity';
+import { createIdentityService, isUsableUserId } from '../src/services/identity';
 
-function fail(message: string): never {
-  process.stderr.write(`token: ${message}\nusage: npm run token -- <userId> [--ttl 15m]\n`);
-  process.exit(1);
+const USAGE = 'usage: npm run token -w @realtime-voice/backend -- <userId> [--ttl 15m]';
+
+/** Exit 1 with the problem and the usage line; 2 for anything else that went wrong. */
+function fail(message: string, code = 1): never {
+  process.stderr.write(`token: ${message}\n${code === 1 ? `${USAGE}\n` : ''}`);
+  process.exit(code);
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { ttl: { type: 'string' } } });
+  let parsed: ReturnType<typeof parseCli>;
+  try {
+    parsed = parseCli();
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
   const userId = positionals[0];
-  if (!userId || positionals.length > 1) fail('give exactly one user id');
+  if (userId === undefined || positionals.length > 1) fail('give exactly one user id');
+  // The server refuses a token for any other id (TOKEN_INVALID): none is minted.
+  if (!isUsableUserId(userId)) {
+    fail(`user id ${shown(positionals[0] ?? '')}: 1–128 characters, no leading or trailing whitespace`);
+  }
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig({ ...process.env, ...(values.ttl ? { AUTH_TOKEN_TTL: values.ttl } : {}) });
@@ -32,4 +46,13 @@ async function main(): Promise<void> {
   process.stderr.write(`token for ${issued.userId}, expires ${issued.expiresAt}\n`);
 }
 
-main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
+/** A user id quoted for a message, or its length when it is too long to read. */
+function shown(userId: string): string {
+  return userId.length > 40 ? `of ${userId.length} characters` : JSON.stringify(userId);
+}
+
+function parseCli() {
+  return parseArgs({ allowPositionals: true, options: { ttl: { type: 'string' } } });
+}
+
+main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error), 2));

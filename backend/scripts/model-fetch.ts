@@ -7,7 +7,7 @@
  * Prints the model directory on stdout (set SHERPA_MODEL_DIR to it); progress goes to stderr. Writes
  * `SHA256SUMS` of the unpacked files beside them (the engine checks it at every start) and the archive's
  * own hash to `<archive>.sha256`. Exit codes: 0 done, 1 usage, 2 download/unpack failed, 3 checksum
- * mismatch.
+ * mismatch. Every failure is one line on stderr, never a stack trace.
  *
  * About the expected checksum: k2-fsa publishes none for release assets. The pinned value
  * (`RECOMMENDED_MODEL.archiveSha256`) was seen in a third-party project's model list, not verified by us.
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   }
   const expected = (values.sha256 ?? RECOMMENDED_MODEL.archiveSha256).toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(expected)) fail(1, `--sha256 must be 64 hex digits\n${USAGE}`);
-  // npm runs workspace scripts inside backend/; INIT_CWD is where the user typed the command.
+  // npm runs package scripts in the package's folder; INIT_CWD is where the user typed the command.
   const parent = resolve(process.env.INIT_CWD ?? process.cwd(), values.dir ?? 'models');
   const modelDir = join(parent, RECOMMENDED_MODEL.name);
   const url = values.url ?? RECOMMENDED_MODEL.url;
@@ -89,7 +89,13 @@ async function main(): Promise<void> {
     say(`${modelDir} is incomplete or does not match ${CHECKSUM_FILE}; downloading again`);
   }
 
-  mkdirSync(parent, { recursive: true });
+  try {
+    mkdirSync(parent, { recursive: true });
+  } catch (error) {
+    // `ENOTDIR: not a directory, mkdir '/dev/null/models'`: the path is named once, in front.
+    const { message, syscall } = error as NodeJS.ErrnoException;
+    fail(2, `cannot create --dir ${parent}: ${syscall ? message.split(`, ${syscall}`)[0] : describe(error)}`);
+  }
   const archive = join(parent, `${RECOMMENDED_MODEL.name}.tar.bz2`);
   const partial = `${archive}.part`;
   say(`downloading ${url}`);
@@ -98,7 +104,7 @@ async function main(): Promise<void> {
     actual = await download(url, partial);
   } catch (error) {
     rmSync(partial, { force: true });
-    fail(2, `download failed: ${error instanceof Error ? error.message : String(error)}`);
+    fail(2, `download failed: ${describe(error)}; unreachable? pass --url with a mirror (docs/engines.md)`);
   }
   if (actual !== expected) {
     rmSync(partial, { force: true });
@@ -131,6 +137,18 @@ async function main(): Promise<void> {
   rmSync(archive, { force: true });
   say(`unpacked ${names.length} model files into ${modelDir}; set SHERPA_MODEL_DIR to it`);
   process.stdout.write(`${modelDir}\n`);
+}
+
+/**
+ * An error in one line with its cause: fetch rejects with `fetch failed` and puts why (`ECONNREFUSED`,
+ * `ENOTFOUND`, a TLS error) in `cause`.
+ */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const { cause } = error;
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  const why = typeof code === 'string' ? code : cause instanceof Error ? cause.message : undefined;
+  return why && !error.message.includes(why) ? `${error.message} (${why})` : error.message;
 }
 
 /**
@@ -196,4 +214,4 @@ function run(command: string, args: readonly string[]): Promise<{ code: number; 
   });
 }
 
-await main();
+main().catch((error: unknown) => fail(2, describe(error)));

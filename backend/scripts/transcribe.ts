@@ -6,7 +6,11 @@
  *                         [--engine NAME] [--language TAG]
  *
  * Finals go to stdout (one line each), partials and status to stderr, so `> out.txt` keeps the text.
- * The token may also come from REALTIME_VOICE_TOKEN. Exit codes: 0 done, 1 usage/file error, 2 server error.
+ * The token may also come from REALTIME_VOICE_TOKEN, the URL from REALTIME_VOICE_URL (`http(s)://host:port`,
+ * optionally ending in `/realtime-voice`; a query string is kept). Ctrl-C stops streaming and waits for the
+ * finals of what was sent (the server stores them anyway); a second Ctrl-C quits at once.
+ * Exit codes: 0 done, 1 usage/file error, 2 server error (refused, connection lost, session ended early),
+ * 130 interrupted.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -15,6 +19,7 @@ import { io, webSocketTransport } from '@realtime-voice/shared/socketio';
 import {
   VOICE_NAMESPACE,
   type VoiceClientToServerEvents,
+  type VoiceError,
   type VoiceServerToClientEvents,
 } from '@realtime-voice/shared/voice';
 import WebSocket from 'ws';
@@ -26,9 +31,37 @@ const BYTES_PER_CHUNK = CHUNK_MS * 32;
 const USAGE =
   'usage: npm run transcribe -- <file.wav> [--url http://127.0.0.1:3000] [--fast] [--token T] [--engine NAME] [--language TAG]';
 
+/** Clears a partial shown in place on a terminal; set once the socket exists. */
+let clearPartial = (): void => {};
+
 function fail(code: number, message: string): never {
+  clearPartial();
   process.stderr.write(`transcribe: ${message}\n`);
   process.exit(code);
+}
+
+/**
+ * The namespace URL for a server address: `http://host:3000/?v=1` → `http://host:3000/realtime-voice?v=1`.
+ * The namespace is the URL's path (as in socket.io-client), so any other path is refused.
+ */
+function namespaceUrl(base: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(base);
+  } catch {
+    url = undefined;
+  }
+  // `localhost:3000` parses as the scheme `localhost:`.
+  if (!url || !/^(https?|wss?):$/.test(url.protocol)) {
+    throw new Error(`--url ${base}: give the server as http(s)://host:port, e.g. http://127.0.0.1:3000`);
+  }
+  const path = url.pathname.replace(/\/+$/, '');
+  if (path !== '' && path !== VOICE_NAMESPACE) {
+    throw new Error(`--url ${base}: the path can only be ${VOICE_NAMESPACE} (the namespace), not ${path}`);
+  }
+  url.pathname = VOICE_NAMESPACE;
+  url.hash = '';
+  return url.href;
 }
 
 async function main(): Promise<void> {
@@ -45,7 +78,14 @@ async function main(): Promise<void> {
   }
   const file = positionals[0];
   if (!file || positionals.length > 1) fail(1, USAGE);
-  // npm runs workspace scripts in the workspace folder; paths are meant relative to where the user typed.
+  const base = values.url ?? process.env.REALTIME_VOICE_URL ?? 'http://127.0.0.1:3000';
+  let url: string;
+  try {
+    url = namespaceUrl(base);
+  } catch (error) {
+    fail(1, `${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+  }
+  // Paths are meant relative to where the user typed: npm sets INIT_CWD to it (the script runs elsewhere).
   const path = resolve(process.env.INIT_CWD ?? process.cwd(), file);
 
   let pcm: Uint8Array;
@@ -57,19 +97,36 @@ async function main(): Promise<void> {
     fail(1, `${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
 
-  const base = (values.url ?? process.env.REALTIME_VOICE_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
   const token = values.token ?? process.env.REALTIME_VOICE_TOKEN;
-  const socket = io<VoiceServerToClientEvents, VoiceClientToServerEvents>(`${base}${VOICE_NAMESPACE}`, {
+  const socket = io<VoiceServerToClientEvents, VoiceClientToServerEvents>(url, {
     transport: webSocketTransport(WebSocket),
     reconnection: false,
     ...(token ? { auth: { token } } : {}),
   });
   const tty = process.stderr.isTTY === true;
   let partialShown = false;
-  const clearPartial = () => {
+  clearPartial = () => {
     if (tty && partialShown) process.stderr.write('\r\x1b[2K');
     partialShown = false;
   };
+  let stored = 0;
+  /** Why the session ended before `stop` (engine failure, a limit): the run is then not "done". */
+  let endedEarly: VoiceError | undefined;
+  let inSession = false;
+  let interrupted = false;
+  let wake: (() => void) | undefined;
+
+  // Ctrl-C: stop streaming and wait for the finals of what was sent (stored by the server anyway); a
+  // second Ctrl-C, or one before the session started, quits at once.
+  process.on('SIGINT', () => {
+    if (!inSession || interrupted) fail(130, 'interrupted');
+    interrupted = true;
+    clearPartial();
+    process.stderr.write(
+      'interrupted: stopping the session for its last finals (Ctrl-C again to quit at once)\n',
+    );
+    wake?.();
+  });
 
   socket.on('partial', ({ text }) => {
     if (tty) {
@@ -79,6 +136,7 @@ async function main(): Promise<void> {
   });
   socket.on('result', ({ record }) => {
     clearPartial();
+    stored += 1;
     process.stdout.write(`${record.text}\n`);
     process.stderr.write(
       `  [${(record.audioMs / 1000).toFixed(1)} s of audio, final ${record.latencyMs} ms after its end]\n`,
@@ -87,6 +145,13 @@ async function main(): Promise<void> {
   socket.on('session-error', ({ code, message }) => {
     clearPartial();
     process.stderr.write(`server: ${code}: ${message}\n`);
+    // NO_SESSION only follows the error that ended the session (audio still arriving after it).
+    if (code !== 'NO_SESSION') endedEarly ??= { code, message };
+  });
+  // `reconnection: false`: a lost connection never comes back, and its acks never arrive.
+  socket.on('disconnect', (reason) => {
+    if (reason === 'io client disconnect') return;
+    fail(2, `connection lost (${reason}): what was recognised so far is stored; run again`);
   });
 
   await new Promise<void>((resolveConnect) => {
@@ -100,6 +165,7 @@ async function main(): Promise<void> {
     ...(values.language ? { language: values.language } : {}),
   });
   if (!started.ok) fail(2, `start refused: ${started.error.code}: ${started.error.message}`);
+  inSession = true;
   const seconds = pcm.byteLength / 32_000;
   process.stderr.write(
     `streaming ${seconds.toFixed(1)} s of audio ${values.fast ? 'as fast as possible' : 'at real-time pace'} (session ${started.sessionId})\n`,
@@ -110,15 +176,27 @@ async function main(): Promise<void> {
     if (!values.fast) {
       // Pace against the start time, not the previous chunk, so timer drift does not accumulate.
       const due = began + index * CHUNK_MS - performance.now();
-      if (due > 0) await new Promise((r) => setTimeout(r, due));
+      if (due > 0) {
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, due);
+        });
+      }
     }
+    // After an early end the server ignores further audio: stop sending it.
+    if (interrupted || endedEarly) break;
     socket.emit('audio', pcm.slice(offset, offset + BYTES_PER_CHUNK));
   }
 
+  // The results of everything sent arrive before this answer.
   const stopped = await socket.timeout(120_000).emitWithAck('stop');
   clearPartial();
   socket.disconnect();
+  if (endedEarly) {
+    fail(2, `session ended early: ${endedEarly.code}: ${endedEarly.message} (${stored} utterance(s) stored)`);
+  }
   if (!stopped.ok) fail(2, `stop failed: ${stopped.error.code}: ${stopped.error.message}`);
+  if (interrupted) fail(130, `interrupted: ${stopped.records.length} utterance(s) stored`);
   process.stderr.write(
     `done: ${stopped.records.length} utterance(s) in ${((performance.now() - began) / 1000).toFixed(1)} s\n`,
   );
