@@ -11,7 +11,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LifecycleListener } from '@realtime-voice/shared/socketio';
 import type { VoiceClientToServerEvents, VoiceServerToClientEvents } from '@realtime-voice/shared/voice';
 import { compileScript, parse } from '@vue/compiler-sfc';
 import { createPinia, setActivePinia } from 'pinia';
@@ -19,6 +18,7 @@ import ts from 'typescript';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as vue from 'vue';
 import { FakeHttp } from '../../test/support/fake-http';
+import { FAST_CLIENT_OPTIONS, fakePlatform } from '../../test/support/fake-platform';
 import { FakePcmRecorder } from '../../test/support/fake-recorder';
 import { FakeSocketServer, until } from '../../test/support/fake-server';
 import { record } from '../../test/support/records';
@@ -28,7 +28,6 @@ import { useSocketIO } from '../composables/useSocketIO';
 import { useVoiceApp } from '../composables/useVoiceApp';
 import { readConfig } from '../config';
 import * as stringsModule from '../locale/strings';
-import type { Platform, RecorderDriver } from '../platform/types';
 import { useConnectionStore } from '../stores/connection';
 import { useHistoryStore } from '../stores/history';
 import { useStatsStore } from '../stores/stats';
@@ -36,7 +35,7 @@ import { useTranscriptStore } from '../stores/transcript';
 import * as formatModule from '../utils/format';
 
 const { strings } = stringsModule;
-const fast = { forceNew: true, reconnectionDelay: 10, reconnectionDelayMax: 20, randomizationFactor: 0 };
+const fast = FAST_CLIENT_OPTIONS;
 
 // ---------------------------------------------------------------------------------------------------------
 // Mounting a component from its .vue source.
@@ -124,31 +123,6 @@ function touch(target: Element, type: 'touchstart' | 'touchend', fingersStillDow
 
 // ---------------------------------------------------------------------------------------------------------
 // The app over the fakes (as useVoiceApp.test.ts builds it).
-
-function fakePlatform(server: FakeSocketServer, http: FakeHttp, driver: RecorderDriver) {
-  const lifecycle = new Set<LifecycleListener>();
-  const calls = { toasts: [] as string[], stopPullDown: 0 };
-  const platform: Platform = {
-    name: 'mp-weixin',
-    liveAudio: 'pcm16le',
-    socketTarget: () => ({ uri: 'http://fake.test/realtime-voice', transport: server.transport }),
-    lifecycle: (listener) => {
-      lifecycle.add(listener);
-      return () => lifecycle.delete(listener);
-    },
-    http: http.client,
-    readFile: async () => new Uint8Array([1, 2, 3, 4]).buffer,
-    platformIdentity: false,
-    createRecorder: () => driver,
-    requestRecordPermission: async () => 'granted',
-    openPermissionSettings: () => undefined,
-    confirm: async () => true,
-    toast: (message) => void calls.toasts.push(message),
-    stopPullDownRefresh: () => void calls.stopPullDown++,
-    storage: { get: () => undefined, set: () => undefined },
-  };
-  return { platform, calls };
-}
 
 function startApp(server: FakeSocketServer, http: FakeHttp) {
   const { platform } = fakePlatform(server, http, new FakePcmRecorder());

@@ -1,11 +1,3 @@
-/**
- * Edge cases of a take, the connection status, the history store, the API and the H5 recorder, found by
- * review: each test failed before its fix (a microphone failing at start or mid-take, a permission check
- * that throws, a start ack that times out, a take aborted while starting, an interruption while starting,
- * a file take paused by the system, reconnection attempts without network, history reloads racing
- * announcements and deletions, Cloud Hosting errors, an AudioContext left open).
- */
-import type { LifecycleListener, LifecycleSource } from '@realtime-voice/shared/socketio';
 import type {
   TranscriptRecord,
   VoiceClientToServerEvents,
@@ -15,6 +7,7 @@ import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { effectScope } from 'vue';
 import { FakeHttp } from '../../test/support/fake-http';
+import { FAST_CLIENT_OPTIONS, fakeLifecycle, fakePlatform } from '../../test/support/fake-platform';
 import { FakePcmRecorder } from '../../test/support/fake-recorder';
 import { FakeSocketServer, until } from '../../test/support/fake-server';
 import { record } from '../../test/support/records';
@@ -23,7 +16,7 @@ import { readConfig } from '../config';
 import { strings } from '../locale/strings';
 import { createWebAudioRecorder } from '../platform/h5-recorder';
 import { type MpRecorderManager, mpFileRecorder } from '../platform/mp-common';
-import type { HttpClient, PermissionResult, Platform, RecorderDriver } from '../platform/types';
+import type { HttpClient, PermissionResult, RecorderDriver } from '../platform/types';
 import { useConnectionStore } from '../stores/connection';
 import { useHistoryStore } from '../stores/history';
 import { useTranscriptStore } from '../stores/transcript';
@@ -32,16 +25,7 @@ import { useRecorder } from './useRecorder';
 import { useSocketIO } from './useSocketIO';
 import { useVoiceApp } from './useVoiceApp';
 
-const fast = { forceNew: true, reconnectionDelay: 10, reconnectionDelayMax: 20, randomizationFactor: 0 };
-
-function fakeLifecycle() {
-  const listeners = new Set<LifecycleListener>();
-  const source: LifecycleSource = (listener) => {
-    listeners.add(listener);
-    return () => listeners.delete(listener);
-  };
-  return { source, listeners };
-}
+const fast = FAST_CLIENT_OPTIONS;
 
 /** useSocketIO + useRecorder + useRealtimeVoice over the fake server, as useRealtimeVoice.test.ts does. */
 function voiceSetup(
@@ -71,31 +55,6 @@ function voiceSetup(
     return { socket, recorder, voice };
   })!;
   return { server, driver, scope, ...result, store: useTranscriptStore() };
-}
-
-/** A Platform over the fakes, as useVoiceApp.test.ts builds it. */
-function fakePlatform(server: FakeSocketServer, http: FakeHttp, driver: RecorderDriver) {
-  const lifecycle = new Set<LifecycleListener>();
-  const platform: Platform = {
-    name: 'mp-weixin',
-    liveAudio: driver.kind === 'pcm' ? 'pcm16le' : driver.kind === 'mp3' ? 'mp3' : false,
-    socketTarget: () => ({ uri: 'http://fake.test/realtime-voice', transport: server.transport }),
-    lifecycle: (listener) => {
-      lifecycle.add(listener);
-      return () => lifecycle.delete(listener);
-    },
-    http: http.client,
-    readFile: async () => new Uint8Array([1, 2, 3, 4]).buffer,
-    platformIdentity: false,
-    createRecorder: () => driver,
-    requestRecordPermission: async () => 'granted',
-    openPermissionSettings: () => undefined,
-    confirm: async () => true,
-    toast: () => undefined,
-    stopPullDownRefresh: () => undefined,
-    storage: { get: () => undefined, set: () => undefined },
-  };
-  return { platform, lifecycle };
 }
 
 /** A vendor RecorderManager (WeChat/Alipay shape) whose callbacks fire asynchronously, as on a device. */

@@ -2,6 +2,7 @@ import type { VoiceClientToServerEvents, VoiceServerToClientEvents } from '@real
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { effectScope } from 'vue';
+import { FAST_CLIENT_OPTIONS } from '../../test/support/fake-platform';
 import { FakeFileRecorder, FakeMp3Recorder, FakePcmRecorder } from '../../test/support/fake-recorder';
 import { FakeSocketServer, until } from '../../test/support/fake-server';
 import { record } from '../../test/support/records';
@@ -11,7 +12,7 @@ import { type UseRealtimeVoiceOptions, useRealtimeVoice } from './useRealtimeVoi
 import { useRecorder } from './useRecorder';
 import { useSocketIO } from './useSocketIO';
 
-const fast = { forceNew: true, reconnectionDelay: 10, reconnectionDelayMax: 20, randomizationFactor: 0 };
+const fast = FAST_CLIENT_OPTIONS;
 
 function setup(
   options: {

@@ -1,10 +1,10 @@
-import type { LifecycleListener, LifecycleSource } from '@realtime-voice/shared/socketio';
 import { describe, expect, it } from 'vitest';
 import { effectScope } from 'vue';
+import { FAST_CLIENT_OPTIONS, fakeLifecycle } from '../../test/support/fake-platform';
 import { FakeSocketServer, until } from '../../test/support/fake-server';
 import { type UseSocketIOOptions, useSocketIO } from './useSocketIO';
 
-const fast = { forceNew: true, reconnectionDelay: 10, reconnectionDelayMax: 20, randomizationFactor: 0 };
+const fast = FAST_CLIENT_OPTIONS;
 
 function setup(server: FakeSocketServer, options: Partial<UseSocketIOOptions> = {}) {
   const scope = effectScope();
@@ -17,15 +17,6 @@ function setup(server: FakeSocketServer, options: Partial<UseSocketIOOptions> = 
     }),
   )!;
   return { scope, sio };
-}
-
-function fakeLifecycle() {
-  const listeners = new Set<LifecycleListener>();
-  const source: LifecycleSource = (listener) => {
-    listeners.add(listener);
-    return () => listeners.delete(listener);
-  };
-  return { source, listeners };
 }
 
 describe('useSocketIO', () => {

@@ -1,48 +1,19 @@
-import type { LifecycleListener } from '@realtime-voice/shared/socketio';
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { effectScope } from 'vue';
 import { FakeHttp } from '../../test/support/fake-http';
+import { FAST_CLIENT_OPTIONS, fakePlatform } from '../../test/support/fake-platform';
 import { FakeFileRecorder, FakePcmRecorder } from '../../test/support/fake-recorder';
 import { FakeSocketServer, until } from '../../test/support/fake-server';
 import { record } from '../../test/support/records';
 import { readConfig } from '../config';
 import { strings } from '../locale/strings';
-import type { Platform, RecorderDriver } from '../platform/types';
 import { useConnectionStore } from '../stores/connection';
 import { useHistoryStore } from '../stores/history';
 import { useTranscriptStore } from '../stores/transcript';
 import { useVoiceApp } from './useVoiceApp';
 
-function fakePlatform(server: FakeSocketServer, http: FakeHttp, driver: RecorderDriver) {
-  const lifecycle = new Set<LifecycleListener>();
-  const calls = { confirms: [] as string[], toasts: [] as string[], stopPullDown: 0, confirmAnswer: true };
-  const platform: Platform = {
-    name: driver.kind === 'mp3' ? 'mp-alipay' : 'mp-weixin',
-    liveAudio: driver.kind === 'pcm' ? 'pcm16le' : driver.kind === 'mp3' ? 'mp3' : false,
-    socketTarget: () => ({ uri: 'http://fake.test/realtime-voice', transport: server.transport }),
-    lifecycle: (listener) => {
-      lifecycle.add(listener);
-      return () => lifecycle.delete(listener);
-    },
-    http: http.client,
-    readFile: async () => new Uint8Array([1, 2, 3, 4]).buffer,
-    platformIdentity: false,
-    createRecorder: () => driver,
-    requestRecordPermission: async () => 'granted',
-    openPermissionSettings: () => undefined,
-    confirm: async (title) => {
-      calls.confirms.push(title);
-      return calls.confirmAnswer;
-    },
-    toast: (message) => void calls.toasts.push(message),
-    stopPullDownRefresh: () => void calls.stopPullDown++,
-    storage: { get: () => undefined, set: () => undefined },
-  };
-  return { platform, lifecycle, calls };
-}
-
-const fast = { forceNew: true, reconnectionDelay: 10, reconnectionDelayMax: 20, randomizationFactor: 0 };
+const fast = FAST_CLIENT_OPTIONS;
 
 describe('useVoiceApp', () => {
   beforeEach(() => setActivePinia(createPinia()));
