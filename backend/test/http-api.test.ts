@@ -11,6 +11,7 @@ import type { RunningServer } from '../src/server';
 import { encodeWav } from '../src/speech';
 import { connectClient } from './support/clients';
 import { concat, createFakeEngine, loud, quiet } from './support/fake-engine';
+import { callApi } from './support/http';
 import { emptyDir, startTestServer } from './support/server';
 import { tokenFor } from './support/tokens';
 
@@ -27,25 +28,6 @@ async function server(options: Parameters<typeof startTestServer>[0] = {}): Prom
   const started = await startTestServer(options);
   running.push(started);
   return started;
-}
-
-async function call(
-  s: RunningServer,
-  path: string,
-  init: RequestInit & { user?: string; token?: string } = {},
-): Promise<{ status: number; body: unknown; headers: Headers }> {
-  const headers = new Headers(init.headers);
-  const token = init.token ?? (init.user ? await tokenFor(init.user) : undefined);
-  if (token) headers.set('authorization', `Bearer ${token}`);
-  const response = await fetch(`${s.url}${path}`, { ...init, headers });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = text === '' ? null : JSON.parse(text);
-  } catch {
-    // Not JSON (the home page); keep the text.
-  }
-  return { status: response.status, body, headers: response.headers };
 }
 
 function expectError(result: { status: number; body: unknown }, status: number, code: string): ErrorBody {
@@ -86,42 +68,42 @@ describe('identity over HTTP', () => {
 
   it('trusts x-wx-openid / x-wx-from-openid only when configured', async () => {
     await trusted.repository.insert(record('wx:o-1', 1));
-    const mine = await call(trusted, '/api/history', { headers: { 'x-wx-openid': 'o-1' } });
+    const mine = await callApi(trusted, '/api/history', { headers: { 'x-wx-openid': 'o-1' } });
     expect(mine.status).toBe(200);
     expect((mine.body as { records: TranscriptRecord[] }).records.map((r) => r.id)).toEqual(['r-wx:o-1-001']);
-    const reuse = await call(trusted, '/api/history', { headers: { 'x-wx-from-openid': 'o-1' } });
+    const reuse = await callApi(trusted, '/api/history', { headers: { 'x-wx-from-openid': 'o-1' } });
     expect((reuse.body as { records: unknown[] }).records).toHaveLength(1);
 
-    const forged = await call(untrusted, '/api/history', { headers: { 'x-wx-openid': 'o-1' } });
+    const forged = await callApi(untrusted, '/api/history', { headers: { 'x-wx-openid': 'o-1' } });
     const body = expectError(forged, 401, 'UNAUTHENTICATED');
     expect(body.error.message).toMatch(/token/);
     expect(forged.headers.get('www-authenticate')).toBe('Bearer');
   });
 
   it('accepts a valid bearer token and refuses expired, badly signed and malformed ones', async () => {
-    expect((await call(untrusted, '/api/history', { user: 'alice' })).status).toBe(200);
-    const expired = await call(untrusted, '/api/history', {
+    expect((await callApi(untrusted, '/api/history', { user: 'alice' })).status).toBe(200);
+    const expired = await callApi(untrusted, '/api/history', {
       token: await tokenFor('alice', { expiresInSeconds: -30 }),
     });
     expectError(expired, 401, 'TOKEN_EXPIRED');
-    const badSignature = await call(untrusted, '/api/history', {
+    const badSignature = await callApi(untrusted, '/api/history', {
       token: await tokenFor('alice', { secret: 'a-different-secret-that-is-also-long-enough-42' }),
     });
     expect(expectError(badSignature, 401, 'TOKEN_INVALID').error.message).toMatch(/bad signature/);
-    expectError(await call(untrusted, '/api/history', { token: 'abc.def.ghi' }), 401, 'TOKEN_INVALID');
+    expectError(await callApi(untrusted, '/api/history', { token: 'abc.def.ghi' }), 401, 'TOKEN_INVALID');
     expectError(
-      await call(untrusted, '/api/history', { headers: { authorization: 'Basic dXNlcjpwYXNz' } }),
+      await callApi(untrusted, '/api/history', { headers: { authorization: 'Basic dXNlcjpwYXNz' } }),
       401,
       'TOKEN_INVALID',
     );
   });
 
   it('lets anonymous callers in only when allowed', async () => {
-    expectError(await call(untrusted, '/api/stats'), 401, 'UNAUTHENTICATED');
-    expect((await call(anonymous, '/api/stats')).status).toBe(200);
+    expectError(await callApi(untrusted, '/api/stats'), 401, 'UNAUTHENTICATED');
+    expect((await callApi(anonymous, '/api/stats')).status).toBe(200);
     // A forged header does not make an anonymous caller someone else.
     await anonymous.repository.insert(record('wx:victim', 1));
-    const sneaky = await call(anonymous, '/api/history', { headers: { 'x-wx-openid': 'victim' } });
+    const sneaky = await callApi(anonymous, '/api/history', { headers: { 'x-wx-openid': 'victim' } });
     expect((sneaky.body as { records: unknown[] }).records).toEqual([]);
   });
 });
@@ -141,7 +123,7 @@ describe('history', () => {
     let before: string | null = null;
     for (let page = 0; page < 10; page += 1) {
       const query: string = before ? `?limit=10&before=${encodeURIComponent(before)}` : '?limit=10';
-      const result = await call(s, `/api/history${query}`, { user: 'alice' });
+      const result = await callApi(s, `/api/history${query}`, { user: 'alice' });
       expect(result.status).toBe(200);
       const body = result.body as { records: TranscriptRecord[]; nextCursor: string | null };
       seen.push(...body.records.map((r) => r.id));
@@ -157,36 +139,36 @@ describe('history', () => {
   });
 
   it('defaults to 20 records and validates limit and before', async () => {
-    const result = await call(s, '/api/history', { user: 'alice' });
+    const result = await callApi(s, '/api/history', { user: 'alice' });
     expect((result.body as { records: unknown[] }).records).toHaveLength(20);
     for (const limit of ['0', '101', 'ten', '-1', '1.5']) {
-      expectError(await call(s, `/api/history?limit=${limit}`, { user: 'alice' }), 400, 'BAD_LIMIT');
+      expectError(await callApi(s, `/api/history?limit=${limit}`, { user: 'alice' }), 400, 'BAD_LIMIT');
     }
     for (const before of ['!!!', 'bm90IGEgY3Vyc29y', 'x'.repeat(300)]) {
-      expectError(await call(s, `/api/history?before=${before}`, { user: 'alice' }), 400, 'BAD_CURSOR');
+      expectError(await callApi(s, `/api/history?before=${before}`, { user: 'alice' }), 400, 'BAD_CURSOR');
     }
   });
 
   it('gets and deletes only the caller’s own records', async () => {
-    const own = await call(s, '/api/history/r-alice-003', { user: 'alice' });
+    const own = await callApi(s, '/api/history/r-alice-003', { user: 'alice' });
     expect(own.status).toBe(200);
     expect((own.body as TranscriptRecord).text).toBe('text 3');
 
-    expectError(await call(s, '/api/history/r-bob-001', { user: 'alice' }), 404, 'NOT_FOUND');
+    expectError(await callApi(s, '/api/history/r-bob-001', { user: 'alice' }), 404, 'NOT_FOUND');
     expectError(
-      await call(s, '/api/history/r-bob-001', { user: 'alice', method: 'DELETE' }),
+      await callApi(s, '/api/history/r-bob-001', { user: 'alice', method: 'DELETE' }),
       404,
       'NOT_FOUND',
     );
     expect(await s.repository.get('bob', 'r-bob-001')).toBeDefined();
-    expectError(await call(s, '/api/history/nope', { user: 'alice' }), 404, 'NOT_FOUND');
-    expectError(await call(s, `/api/history/${'x'.repeat(2000)}`, { user: 'alice' }), 404, 'NOT_FOUND');
+    expectError(await callApi(s, '/api/history/nope', { user: 'alice' }), 404, 'NOT_FOUND');
+    expectError(await callApi(s, `/api/history/${'x'.repeat(2000)}`, { user: 'alice' }), 404, 'NOT_FOUND');
 
-    const deleted = await call(s, '/api/history/r-alice-003', { user: 'alice', method: 'DELETE' });
+    const deleted = await callApi(s, '/api/history/r-alice-003', { user: 'alice', method: 'DELETE' });
     expect(deleted.status).toBe(204);
-    expectError(await call(s, '/api/history/r-alice-003', { user: 'alice' }), 404, 'NOT_FOUND');
+    expectError(await callApi(s, '/api/history/r-alice-003', { user: 'alice' }), 404, 'NOT_FOUND');
     expectError(
-      await call(s, '/api/history/r-alice-003', { user: 'alice', method: 'DELETE' }),
+      await callApi(s, '/api/history/r-alice-003', { user: 'alice', method: 'DELETE' }),
       404,
       'NOT_FOUND',
     );
@@ -206,7 +188,7 @@ describe('stats', () => {
     await s.repository.insert(record('dora', 4, { audioMs: 1000, latencyMs: 200, createdAt: at(40) }));
     await s.repository.insert(record('eve', 1, { createdAt: at(0) }));
 
-    const result = await call(s, '/api/stats', { user: 'dora' });
+    const result = await callApi(s, '/api/stats', { user: 'dora' });
     expect(result.status).toBe(200);
     const body = result.body as {
       totals: { records: number; audioSeconds: number; averageLatencyMs: number };
@@ -224,13 +206,13 @@ describe('stats', () => {
       [at(0).slice(0, 10), 2, 5],
       [at(1).slice(0, 10), 1, 5],
     ]);
-    const oneDay = (await call(s, '/api/stats?days=1', { user: 'dora' })).body as typeof body;
+    const oneDay = (await callApi(s, '/api/stats?days=1', { user: 'dora' })).body as typeof body;
     expect(oneDay.byDay).toHaveLength(1);
 
-    const empty = (await call(s, '/api/stats', { user: 'nobody' })).body as typeof body;
+    const empty = (await callApi(s, '/api/stats', { user: 'nobody' })).body as typeof body;
     expect(empty.totals).toEqual({ records: 0, audioSeconds: 0, averageLatencyMs: null });
     for (const days of ['0', '367', 'week']) {
-      expectError(await call(s, `/api/stats?days=${days}`, { user: 'dora' }), 400, 'BAD_DAYS');
+      expectError(await callApi(s, `/api/stats?days=${days}`, { user: 'dora' }), 400, 'BAD_DAYS');
     }
   });
 });
@@ -242,7 +224,7 @@ describe('POST /api/recognize', () => {
   });
 
   const upload = (body: Uint8Array | string, contentType: string | undefined, user = 'frank', query = '') =>
-    call(s, `/api/recognize${query}`, {
+    callApi(s, `/api/recognize${query}`, {
       method: 'POST',
       user,
       body,
@@ -339,7 +321,7 @@ describe('POST /api/recognize', () => {
     const broken = await server({
       engines: [createFakeEngine({ unavailable: 'apt-get install pocketsphinx-en-us' })],
     });
-    const result = await call(broken, '/api/recognize', {
+    const result = await callApi(broken, '/api/recognize', {
       method: 'POST',
       user: 'frank',
       body: encodeWav(SPEECH),
@@ -354,7 +336,7 @@ describe('POST /api/tokens', () => {
     const s = await server({
       env: { AUTH_TRUST_WX_HEADERS: 'true', AUTH_ALLOW_ANONYMOUS: 'true', AUTH_TOKEN_TTL: '5m' },
     });
-    const issued = await call(s, '/api/tokens', { method: 'POST', headers: { 'x-wx-openid': 'o-ios' } });
+    const issued = await callApi(s, '/api/tokens', { method: 'POST', headers: { 'x-wx-openid': 'o-ios' } });
     expect(issued.status).toBe(201);
     expect(issued.headers.get('cache-control')).toBe('no-store');
     const body = issued.body as {
@@ -368,21 +350,25 @@ describe('POST /api/tokens', () => {
     expect(Date.parse(body.expiresAt) - Date.now()).toBeGreaterThan(250_000);
 
     await s.repository.insert(record('wx:o-ios', 1));
-    const viaToken = await call(s, '/api/history', { token: body.token });
+    const viaToken = await callApi(s, '/api/history', { token: body.token });
     expect((viaToken.body as { records: unknown[] }).records).toHaveLength(1);
     const socket = await connectClient('ours', s.url, { auth: { token: body.token } });
     socket.close();
 
-    expectError(await call(s, '/api/tokens', { method: 'POST', token: body.token }), 403, 'TOKEN_FORBIDDEN');
-    expectError(await call(s, '/api/tokens', { method: 'POST' }), 403, 'TOKEN_FORBIDDEN');
+    expectError(
+      await callApi(s, '/api/tokens', { method: 'POST', token: body.token }),
+      403,
+      'TOKEN_FORBIDDEN',
+    );
+    expectError(await callApi(s, '/api/tokens', { method: 'POST' }), 403, 'TOKEN_FORBIDDEN');
   });
 
   it('is off without AUTH_TOKEN_SECRET', async () => {
     const s = await server({ env: { AUTH_TOKEN_SECRET: '', AUTH_TRUST_WX_HEADERS: 'true' } });
-    const result = await call(s, '/api/tokens', { method: 'POST', headers: { 'x-wx-openid': 'o-1' } });
+    const result = await callApi(s, '/api/tokens', { method: 'POST', headers: { 'x-wx-openid': 'o-1' } });
     expectError(result, 404, 'TOKENS_DISABLED');
     // And a token is then refused with a reason, not ignored.
-    expectError(await call(s, '/api/history', { user: 'alice' }), 401, 'TOKEN_UNSUPPORTED');
+    expectError(await callApi(s, '/api/history', { user: 'alice' }), 401, 'TOKEN_UNSUPPORTED');
   });
 });
 
@@ -391,7 +377,7 @@ describe('health, home and unknown routes', () => {
     const s = await server({
       engines: [createFakeEngine(), createFakeEngine({ name: 'broken', unavailable: 'apt-get install x' })],
     });
-    const result = await call(s, '/healthz');
+    const result = await callApi(s, '/healthz');
     expect(result.status).toBe(200);
     expect(result.body).toMatchObject({
       status: 'ok',
@@ -409,16 +395,16 @@ describe('health, home and unknown routes', () => {
       ],
     });
     const unready = await server({ engines: [createFakeEngine({ unavailable: 'apt-get install y' })] });
-    const down = await call(unready, '/healthz');
+    const down = await callApi(unready, '/healthz');
     expect(down.status).toBe(200);
     expect(down.body).toMatchObject({ status: 'ok', ready: false });
   });
 
   it('answers unknown routes with a JSON 404 and / with a how-to-build page or the built app', async () => {
     const s = await server();
-    expectError(await call(s, '/api/nothing-here', { user: 'alice' }), 404, 'NOT_FOUND');
-    expectError(await call(s, '/nothing-here'), 404, 'NOT_FOUND');
-    const home = await call(s, '/');
+    expectError(await callApi(s, '/api/nothing-here', { user: 'alice' }), 404, 'NOT_FOUND');
+    expectError(await callApi(s, '/nothing-here'), 404, 'NOT_FOUND');
+    const home = await callApi(s, '/');
     expect(home.status).toBe(200);
     expect(String(home.body)).toMatch(/npm run build:h5/);
 
@@ -427,9 +413,9 @@ describe('health, home and unknown routes', () => {
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>app</title>');
     writeFileSync(join(dir, 'assets', 'app.js'), 'console.log(1)');
     const withApp = await server({ env: { STATIC_DIR: dir } });
-    expect(String((await call(withApp, '/')).body)).toContain('<title>app</title>');
-    expect(String((await call(withApp, '/assets/app.js')).body)).toBe('console.log(1)');
-    expectError(await call(withApp, '/assets/missing.js'), 404, 'NOT_FOUND');
-    expectError(await call(withApp, '/../../etc/passwd'), 404, 'NOT_FOUND');
+    expect(String((await callApi(withApp, '/')).body)).toContain('<title>app</title>');
+    expect(String((await callApi(withApp, '/assets/app.js')).body)).toBe('console.log(1)');
+    expectError(await callApi(withApp, '/assets/missing.js'), 404, 'NOT_FOUND');
+    expectError(await callApi(withApp, '/../../etc/passwd'), 404, 'NOT_FOUND');
   });
 });

@@ -10,9 +10,9 @@ import { ConfigError, loadConfig } from '../src/config';
 import type { RunningServer } from '../src/server';
 import { encodeWav } from '../src/speech';
 import { concat, loud, quiet } from './support/fake-engine';
+import { callApi } from './support/http';
 import { startTestServer, TEST_SECRET, testEnv } from './support/server';
 import { mysqlUnavailable, testMysqlDatabase } from './support/services';
-import { tokenFor } from './support/tokens';
 
 const running: RunningServer[] = [];
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -25,24 +25,6 @@ async function server(env: Record<string, string> = {}): Promise<RunningServer> 
   const started = await startTestServer({ env });
   running.push(started);
   return started;
-}
-
-async function call(
-  s: RunningServer,
-  path: string,
-  init: RequestInit & { user?: string } = {},
-): Promise<{ status: number; body: unknown; headers: Headers }> {
-  const headers = new Headers(init.headers);
-  if (init.user !== undefined) headers.set('authorization', `Bearer ${await tokenFor(init.user)}`);
-  const response = await fetch(`${s.url}${path}`, { ...init, headers });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = text === '' ? null : JSON.parse(text);
-  } catch {
-    // Not JSON; keep the text.
-  }
-  return { status: response.status, body, headers: response.headers };
 }
 
 function configProblem(env: Record<string, string>): unknown {
@@ -72,7 +54,7 @@ describe('history order', () => {
     // An upload runs as fast as the engine goes, so many of its finals share a millisecond.
     const parts: Uint8Array[] = [];
     for (let n = 0; n < 40; n += 1) parts.push(loud(100), quiet(400));
-    const upload = await call(s, '/api/recognize', {
+    const upload = await callApi(s, '/api/recognize', {
       method: 'POST',
       user: 'ordered',
       body: encodeWav(concat(...parts)),
@@ -84,7 +66,7 @@ describe('history order', () => {
     const stamps = new Set(stored.map((r) => r.createdAt)).size;
     expect(spoken).toHaveLength(40);
 
-    const page = await call(s, '/api/history?limit=100', { user: 'ordered' });
+    const page = await callApi(s, '/api/history?limit=100', { user: 'ordered' });
     const listed = (page.body as { records: TranscriptRecord[] }).records.map((r) => r.text);
     expect(listed, `${spoken.length} records, ${stamps} distinct createdAt`).toEqual([...spoken].reverse());
   });
@@ -101,13 +83,15 @@ describe('MySQL storage', () => {
 
       // A token subject 'alice ' (a deployer's sign-in may allow it) would be alice under MySQL's PAD SPACE
       // collation: such a subject is refused, so it can neither read nor delete alice's records.
-      const list = await call(s, '/api/history', { user: 'alice ' });
+      const list = await callApi(s, '/api/history', { user: 'alice ' });
       expect(list.status).toBe(401);
       expect(list.body).toMatchObject({ error: { code: 'TOKEN_INVALID' } });
-      expect((await call(s, '/api/history/alice-1', { method: 'DELETE', user: 'alice ' })).status).toBe(401);
+      expect((await callApi(s, '/api/history/alice-1', { method: 'DELETE', user: 'alice ' })).status).toBe(
+        401,
+      );
       expect(await s.repository.get('alice', 'alice-1')).toBeDefined();
       // Nor is a record id with a trailing space the record.
-      expect((await call(s, '/api/history/alice-1%20', { user: 'alice' })).status).toBe(404);
+      expect((await callApi(s, '/api/history/alice-1%20', { user: 'alice' })).status).toBe(404);
     },
   );
 });
@@ -117,7 +101,7 @@ describe('tokens', () => {
     const s = await server();
     const now = Math.floor(Date.now() / 1000);
     const token = await sign({ sub: 'skewed', iat: now + 2, exp: now + 600 }, TEST_SECRET, 'HS256');
-    const result = await call(s, '/api/history', { headers: { authorization: `Bearer ${token}` } });
+    const result = await callApi(s, '/api/history', { headers: { authorization: `Bearer ${token}` } });
     expect(result.status, JSON.stringify(result.body)).toBe(200);
   });
 });
@@ -131,7 +115,7 @@ describe('CORS_ORIGINS', () => {
       const refused = configProblem({ CORS_ORIGINS: configured });
       if (refused instanceof ConfigError) continue;
       const s = await server({ CORS_ORIGINS: configured });
-      const preflight = await call(s, '/api/history', {
+      const preflight = await callApi(s, '/api/history', {
         method: 'OPTIONS',
         headers: { origin: browserOrigin, 'access-control-request-method': 'GET' },
       });
