@@ -2,14 +2,14 @@
  * @module api/stats — `GET /api/stats`: totals, per engine and per day.
  */
 import type { StatsResponse, UsageSummary } from '@realtime-voice/shared/voice';
-import { apiRequest } from './client';
+import type { ApiRequest } from './client';
 
 /** The response of `GET /api/stats` (the shape is defined once, in shared). */
 export type Stats = StatsResponse;
 export type { UsageSummary };
 
-export async function fetchStats(days?: number): Promise<Stats> {
-  const data = (await apiRequest({
+export async function fetchStats(request: ApiRequest, days?: number): Promise<Stats> {
+  const data = (await request({
     method: 'GET',
     path: '/api/stats',
     query: { days },

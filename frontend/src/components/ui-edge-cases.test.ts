@@ -22,11 +22,12 @@ import { FAST_CLIENT_OPTIONS, fakePlatform } from '../../test/support/fake-platf
 import { FakePcmRecorder } from '../../test/support/fake-recorder';
 import { FakeSocketServer, until } from '../../test/support/fake-server';
 import { record } from '../../test/support/records';
+import { installTestApp, installTestStores } from '../../test/support/test-app';
 import { useRealtimeVoice } from '../composables/useRealtimeVoice';
 import { useRecorder } from '../composables/useRecorder';
 import { useSocketIO } from '../composables/useSocketIO';
 import { useVoiceApp } from '../composables/useVoiceApp';
-import { readConfig } from '../config';
+import { type AppConfig, readConfig } from '../config';
 import * as stringsModule from '../locale/strings';
 import { useConnectionStore } from '../stores/connection';
 import { useHistoryStore } from '../stores/history';
@@ -124,10 +125,11 @@ function touch(target: Element, type: 'touchstart' | 'touchend', fingersStillDow
 // ---------------------------------------------------------------------------------------------------------
 // The app over the fakes (as useVoiceApp.test.ts builds it).
 
-function startApp(server: FakeSocketServer, http: FakeHttp) {
+function startApp(server: FakeSocketServer, http: FakeHttp, config: Partial<AppConfig> = {}) {
   const { platform } = fakePlatform(server, http, new FakePcmRecorder());
+  const context = installTestApp(platform, { ...readConfig({}), ...config });
   const scope = vue.effectScope();
-  const app = scope.run(() => useVoiceApp({ platform, config: readConfig({}), clientOptions: fast }))!;
+  const app = scope.run(() => useVoiceApp({ ...context, clientOptions: fast }))!;
   return {
     app,
     scope,
@@ -215,9 +217,7 @@ describe('history view', () => {
     const server = new FakeSocketServer();
     const http = new FakeHttp();
     http.records = Array.from({ length: 5 }, () => record());
-    const history = useHistoryStore();
-    history.pageSize = 2;
-    const { app, scope, connection } = startApp(server, http);
+    const { app, scope, connection, history } = startApp(server, http, { historyPageSize: 2 });
     await until(() => connection.status === 'connected' && history.loaded && !history.loading);
     expect(history.records).toHaveLength(2);
     expect(history.hasMore).toBe(true);
@@ -237,9 +237,7 @@ describe('history view', () => {
     const server = new FakeSocketServer();
     const http = new FakeHttp();
     http.records = Array.from({ length: 45 }, () => record());
-    const history = useHistoryStore();
-    history.pageSize = 20;
-    const { app, scope, connection } = startApp(server, http);
+    const { app, scope, connection, history } = startApp(server, http, { historyPageSize: 20 });
     await until(() => connection.status === 'connected' && history.loaded && !history.loading);
     await app.loadMore();
     expect(history.records).toHaveLength(40);
@@ -281,8 +279,7 @@ describe('stats view', () => {
   it('says so when a refresh fails while older stats are on screen', async () => {
     const http = new FakeHttp();
     http.records = [record()];
-    const { configureApi } = await import('../api');
-    configureApi({ http: http.client });
+    installTestStores(http.client);
     const stats = useStatsStore();
     await stats.refresh();
     const panel = mount(
@@ -340,7 +337,7 @@ describe('hold to talk (useVoiceApp)', () => {
     driver.stopDelayMs = 50;
     const { platform } = fakePlatform(server, new FakeHttp(), driver);
     const scope = vue.effectScope();
-    const app = scope.run(() => useVoiceApp({ platform, config: readConfig({}), clientOptions: fast }))!;
+    const app = scope.run(() => useVoiceApp({ ...installTestApp(platform), clientOptions: fast }))!;
     const transcript = useTranscriptStore();
     await until(() => useConnectionStore().status === 'connected');
 

@@ -11,11 +11,10 @@ import { FAST_CLIENT_OPTIONS, fakeLifecycle, fakePlatform } from '../../test/sup
 import { FakePcmRecorder } from '../../test/support/fake-recorder';
 import { FakeSocketServer, until } from '../../test/support/fake-server';
 import { record } from '../../test/support/records';
-import { configureApi } from '../api';
-import { readConfig } from '../config';
+import { installTestApp, installTestStores } from '../../test/support/test-app';
 import { strings } from '../locale/strings';
 import { createWebAudioRecorder } from '../platform/h5-recorder';
-import { type MpRecorderManager, mpFileRecorder } from '../platform/mp-common';
+import { type MpRecorderManager, mpFileRecorder } from '../platform/mp-recorder';
 import type { HttpClient, PermissionResult, RecorderDriver } from '../platform/types';
 import { useConnectionStore } from '../stores/connection';
 import { useHistoryStore } from '../stores/history';
@@ -199,7 +198,7 @@ describe('useVoiceApp', () => {
     const driver = new FakePcmRecorder();
     const { platform, lifecycle } = fakePlatform(server, new FakeHttp(), driver);
     const scope = effectScope();
-    const app = scope.run(() => useVoiceApp({ platform, config: readConfig({}), clientOptions: fast }))!;
+    const app = scope.run(() => useVoiceApp({ ...installTestApp(platform), clientOptions: fast }))!;
     const transcript = useTranscriptStore();
     await until(() => useConnectionStore().status === 'connected');
     // The start ack is slow (engine opening): the user switches away meanwhile.
@@ -222,7 +221,7 @@ describe('useVoiceApp', () => {
     const manager = new FakeRecorderManager();
     const { platform } = fakePlatform(server, http, mpFileRecorder(manager, 'mp3'));
     const scope = effectScope();
-    const app = scope.run(() => useVoiceApp({ platform, config: readConfig({}), clientOptions: fast }))!;
+    const app = scope.run(() => useVoiceApp({ ...installTestApp(platform), clientOptions: fast }))!;
     const transcript = useTranscriptStore();
     expect(app.live).toBe(false);
     await app.press();
@@ -278,7 +277,7 @@ describe('stores and API', () => {
         return { status: 200, data: { records: snapshot, nextCursor: null } };
       return { status: 404, data: null };
     };
-    configureApi({ http });
+    installTestStores(http);
     const history = useHistoryStore();
     const refreshing = history.refresh(); // the reload on (re)connect
     await until(() => release !== undefined);
@@ -292,13 +291,11 @@ describe('stores and API', () => {
   it('a Cloud Hosting request failure shows its errMsg, not "[object Object]"', async () => {
     // wx.cloud.callContainer rejects with a plain { errCode, errMsg } object (test/support/wx-emulation.ts),
     // and cloudHttp (platform/mp-weixin.ts) passes that rejection on as it is.
-    configureApi({
-      http: async () => {
-        throw {
-          errCode: -501000,
-          errMsg: 'cloud.callContainer:fail Error: errCode: -501000 | errMsg: Invalid host',
-        };
-      },
+    installTestStores(async () => {
+      throw {
+        errCode: -501000,
+        errMsg: 'cloud.callContainer:fail Error: errCode: -501000 | errMsg: Invalid host',
+      };
     });
     const history = useHistoryStore();
     await history.refresh();
@@ -314,17 +311,15 @@ describe('history races', () => {
     const a = record();
     const b = record();
     let release: (() => void) | undefined;
-    configureApi({
-      http: async (request) => {
-        if (request.method === 'GET') {
-          const page = [a, b]; // the server's state when the GET arrived, before the DELETE
-          await new Promise<void>((resolve) => {
-            release = resolve;
-          });
-          return { status: 200, data: { records: page, nextCursor: null } };
-        }
-        return { status: 204, data: '' };
-      },
+    installTestStores(async (request) => {
+      if (request.method === 'GET') {
+        const page = [a, b]; // the server's state when the GET arrived, before the DELETE
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        return { status: 200, data: { records: page, nextCursor: null } };
+      }
+      return { status: 204, data: '' };
     });
     const history = useHistoryStore();
     history.upsert(a);

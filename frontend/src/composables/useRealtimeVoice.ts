@@ -50,7 +50,7 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
   const { socket: io, recorder } = options;
   const ackTimeoutMs = options.ackTimeoutMs ?? 15_000;
   const store = useTranscriptStore();
-  store.live = recorder.live;
+  store.setLive(recorder.live);
   const { socket } = io;
 
   let pending: ArrayBuffer[] = [];

@@ -6,7 +6,7 @@ import { FAST_CLIENT_OPTIONS, fakePlatform } from '../../test/support/fake-platf
 import { FakeFileRecorder, FakePcmRecorder } from '../../test/support/fake-recorder';
 import { FakeSocketServer, until } from '../../test/support/fake-server';
 import { record } from '../../test/support/records';
-import { readConfig } from '../config';
+import { installTestApp } from '../../test/support/test-app';
 import { strings } from '../locale/strings';
 import { useConnectionStore } from '../stores/connection';
 import { useHistoryStore } from '../stores/history';
@@ -24,7 +24,7 @@ describe('useVoiceApp', () => {
     http.records = [record()];
     const { platform } = fakePlatform(server, http, new FakePcmRecorder());
     const scope = effectScope();
-    scope.run(() => useVoiceApp({ platform, config: readConfig({}), clientOptions: fast }));
+    scope.run(() => useVoiceApp({ ...installTestApp(platform), clientOptions: fast }));
     const connection = useConnectionStore();
     const history = useHistoryStore();
     expect(connection.status).toBe('connecting');
@@ -44,7 +44,7 @@ describe('useVoiceApp', () => {
     const driver = new FakePcmRecorder();
     const { platform, lifecycle } = fakePlatform(server, new FakeHttp(), driver);
     const scope = effectScope();
-    const app = scope.run(() => useVoiceApp({ platform, config: readConfig({}), clientOptions: fast }))!;
+    const app = scope.run(() => useVoiceApp({ ...installTestApp(platform), clientOptions: fast }))!;
     const transcript = useTranscriptStore();
     await until(() => useConnectionStore().status === 'connected');
     await app.press();
@@ -64,7 +64,7 @@ describe('useVoiceApp', () => {
     http.records = [kept];
     const { platform, calls } = fakePlatform(server, http, new FakePcmRecorder());
     const scope = effectScope();
-    const app = scope.run(() => useVoiceApp({ platform, config: readConfig({}), clientOptions: fast }))!;
+    const app = scope.run(() => useVoiceApp({ ...installTestApp(platform), clientOptions: fast }))!;
     const history = useHistoryStore();
     await until(() => history.records.length === 1);
     calls.confirmAnswer = false;
@@ -84,7 +84,7 @@ describe('useVoiceApp', () => {
     const http = new FakeHttp();
     const { platform } = fakePlatform(server, http, new FakeFileRecorder());
     const scope = effectScope();
-    const app = scope.run(() => useVoiceApp({ platform, config: readConfig({}), clientOptions: fast }))!;
+    const app = scope.run(() => useVoiceApp({ ...installTestApp(platform), clientOptions: fast }))!;
     const transcript = useTranscriptStore();
     expect(app.live).toBe(false);
     await app.press();
@@ -103,7 +103,7 @@ describe('useVoiceApp', () => {
     driver.file = undefined;
     const { platform } = fakePlatform(server, http, driver);
     const scope = effectScope();
-    const app = scope.run(() => useVoiceApp({ platform, config: readConfig({}), clientOptions: fast }))!;
+    const app = scope.run(() => useVoiceApp({ ...installTestApp(platform), clientOptions: fast }))!;
     const transcript = useTranscriptStore();
     await app.press();
     expect(transcript.phase).toBe('recording');
@@ -129,7 +129,7 @@ describe('useVoiceApp', () => {
     const driver = new FakeFileRecorder();
     const { platform } = fakePlatform(server, http, driver);
     const scope = effectScope();
-    const app = scope.run(() => useVoiceApp({ platform, config: readConfig({}), clientOptions: fast }))!;
+    const app = scope.run(() => useVoiceApp({ ...installTestApp(platform), clientOptions: fast }))!;
     const transcript = useTranscriptStore();
     await app.press();
     driver.handlers?.onInterrupted('paused');

@@ -9,8 +9,8 @@ import { webSocketTransport } from '@realtime-voice/shared/socketio';
 import type { AppConfig } from '../config';
 import { strings } from '../locale/strings';
 import { createWebAudioRecorder } from './h5-recorder';
-import { uniConfirm, uniHttp, uniReadFile, uniStorage, uniToast } from './mp-common';
 import type { PermissionResult, Platform } from './types';
+import { uniConfirm, uniHttp, uniReadFile, uniToast } from './uni-api';
 
 /** Tab hidden/shown and the browser's online/offline events, for the client's `lifecycle` option. */
 const browserLifecycle: LifecycleSource = (listener) => {
@@ -50,7 +50,6 @@ export function createH5Platform(config: AppConfig): Platform {
     lifecycle: browserLifecycle,
     http: uniHttp(serverUrl),
     readFile: uniReadFile,
-    platformIdentity: false,
     createRecorder: createWebAudioRecorder,
     requestRecordPermission: microphonePermission,
     // Browsers have no settings page to open: explain where the switch is.
@@ -64,6 +63,5 @@ export function createH5Platform(config: AppConfig): Platform {
     confirm: (title, content) => uniConfirm(title, content, strings.common.confirm, strings.common.cancel),
     toast: uniToast,
     stopPullDownRefresh: () => uni.stopPullDownRefresh(),
-    storage: uniStorage,
   };
 }

@@ -17,17 +17,9 @@ import type { AppConfig } from '../config';
 import { DEFAULT_MP_SERVER_URL } from '../config';
 import { strings } from '../locale/strings';
 import { alipayRecorderFrames } from '../utils/client-version';
-import {
-  type MpRecorderManager,
-  mpFileRecorder,
-  mpMp3Recorder,
-  uniConfirm,
-  uniHttp,
-  uniReadFile,
-  uniStorage,
-  uniToast,
-} from './mp-common';
+import { type MpRecorderManager, mpFileRecorder, mpMp3Recorder } from './mp-recorder';
 import type { PermissionResult, Platform } from './types';
+import { uniConfirm, uniHttp, uniReadFile, uniToast } from './uni-api';
 
 interface AlipayApi extends MiniProgramLifecycleApi {
   connectSocket: ConnectSocketFunction;
@@ -76,7 +68,6 @@ export function createAlipayPlatform(config: AppConfig): Platform {
     lifecycle: miniProgramLifecycle(my),
     http: uniHttp(serverUrl),
     readFile: uniReadFile,
-    platformIdentity: false,
     createRecorder: () =>
       frames ? mpMp3Recorder(my.getRecorderManager()) : mpFileRecorder(my.getRecorderManager(), 'mp3'),
     requestRecordPermission: alipayPermission,
@@ -84,6 +75,5 @@ export function createAlipayPlatform(config: AppConfig): Platform {
     confirm: (title, content) => uniConfirm(title, content, strings.common.confirm, strings.common.cancel),
     toast: uniToast,
     stopPullDownRefresh: () => uni.stopPullDownRefresh(),
-    storage: uniStorage,
   };
 }

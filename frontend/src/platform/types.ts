@@ -85,12 +85,6 @@ export type RecorderDriver = PcmRecorderDriver | Mp3RecorderDriver | FileRecorde
 /** The outcome of asking for the microphone. */
 export type PermissionResult = 'granted' | 'denied';
 
-/** Key-value storage that survives restarts (`uni.setStorageSync`, `localStorage`). */
-export interface KeyValueStorage {
-  get(key: string): string | undefined;
-  set(key: string, value: string): void;
-}
-
 /** Everything platform-specific the app uses. */
 export interface Platform {
   readonly name: PlatformName;
@@ -108,8 +102,6 @@ export interface Platform {
   readonly http: HttpClient;
   /** Reads a recorded file's bytes (to send it to `POST /api/recognize`, which takes a raw body). */
   readFile(filePath: string): Promise<ArrayBuffer>;
-  /** Whether this platform identifies the user itself (Cloud Hosting injects `x-wx-openid`). */
-  readonly platformIdentity: boolean;
   createRecorder(): RecorderDriver;
   /** Asks for the record permission (may show the system prompt). */
   requestRecordPermission(): Promise<PermissionResult>;
@@ -120,5 +112,4 @@ export interface Platform {
   toast(message: string): void;
   /** Ends the pull-down-refresh animation (mini-programs). */
   stopPullDownRefresh(): void;
-  readonly storage: KeyValueStorage;
 }

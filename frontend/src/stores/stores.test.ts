@@ -1,8 +1,8 @@
-import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeHttp } from '../../test/support/fake-http';
 import { record } from '../../test/support/records';
-import { configureApi } from '../api';
+import { installTestStores } from '../../test/support/test-app';
+import { readConfig } from '../config';
 import { useConnectionStore } from './connection';
 import { useHistoryStore } from './history';
 import { useStatsStore } from './stats';
@@ -11,9 +11,8 @@ import { useTranscriptStore } from './transcript';
 let http: FakeHttp;
 
 beforeEach(() => {
-  setActivePinia(createPinia());
   http = new FakeHttp();
-  configureApi({ http: http.client, token: 'tkn' });
+  installTestStores(http.client, readConfig({ VITE_AUTH_TOKEN: 'tkn' }));
 });
 
 describe('history store', () => {

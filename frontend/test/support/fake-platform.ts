@@ -40,7 +40,6 @@ export function fakePlatform(server: FakeSocketServer, http: FakeHttp, driver: R
     lifecycle: source,
     http: http.client,
     readFile: async () => new Uint8Array([1, 2, 3, 4]).buffer,
-    platformIdentity: false,
     createRecorder: () => driver,
     requestRecordPermission: async () => 'granted',
     openPermissionSettings: () => undefined,
@@ -50,7 +49,6 @@ export function fakePlatform(server: FakeSocketServer, http: FakeHttp, driver: R
     },
     toast: (message) => void calls.toasts.push(message),
     stopPullDownRefresh: () => void calls.stopPullDown++,
-    storage: { get: () => undefined, set: () => undefined },
   };
   return { platform, lifecycle, calls };
 }
