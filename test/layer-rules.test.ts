@@ -6,6 +6,9 @@
  * violation. This test copies both config files into a temporary tree, puts one small file per case at the
  * path the rule is about, runs Biome once over it and checks each case: a violating file gets exactly the
  * diagnostics expected, an allowed one none. The repository's own files are never touched.
+ *
+ * The last rule is the compiler's: the client type-checks with no Node, DOM or mini-program types
+ * (`shared/tsconfig.client.json`), proven the same way with `tsc` on a probe file.
  */
 import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -41,7 +44,8 @@ const cases: readonly Case[] = [
   {
     name: 'a store importing a composable (even a type)',
     path: 'frontend/src/stores/c1.ts',
-    source: "import type { SocketStatus } from '../composables/useSocketIO';\nexport type S = SocketStatus;\n",
+    source:
+      "import type { SocketStatus } from '../composables/useSocketIO';\nexport type S = SocketStatus;\n",
     expected: imports(1),
   },
   {
@@ -60,7 +64,8 @@ const cases: readonly Case[] = [
   {
     name: 'a store importing the page or a component',
     path: 'frontend/src/stores/c4.ts',
-    source: "import Page from '../pages/index/index.vue';\nimport B from '../components/RecordButton.vue';\nexport const x = [Page, B];\n",
+    source:
+      "import Page from '../pages/index/index.vue';\nimport B from '../components/RecordButton.vue';\nexport const x = [Page, B];\n",
     expected: imports(2),
   },
   {
@@ -87,7 +92,8 @@ const cases: readonly Case[] = [
   {
     name: 'a composable importing the page or a component',
     path: 'frontend/src/composables/c2.ts',
-    source: "import Page from '../pages/index/index.vue';\nimport B from '../components/RecordButton.vue';\nexport const x = [Page, B];\n",
+    source:
+      "import Page from '../pages/index/index.vue';\nimport B from '../components/RecordButton.vue';\nexport const x = [Page, B];\n",
     expected: imports(2),
   },
   {
@@ -150,7 +156,7 @@ const cases: readonly Case[] = [
     name: 'the page picking a platform (main.ts does, and provides it)',
     path: 'frontend/src/pages/index/c1.vue',
     source:
-      "<script setup lang=\"ts\">\nimport { createPlatform } from '../../platform';\ncreatePlatform();\n</script>\n",
+      '<script setup lang="ts">\nimport { createPlatform } from \'../../platform\';\ncreatePlatform();\n</script>\n',
     expected: imports(1),
   },
   // shared: the client knows no voice events, no backend, no app, no Node, no platform globals
@@ -221,13 +227,15 @@ const cases: readonly Case[] = [
   {
     name: 'an engine importing the socket layer',
     path: 'backend/src/speech/c1.ts',
-    source: "import { attachVoiceNamespace } from '../socket/voice-namespace';\nexport const x = attachVoiceNamespace;\n",
+    source:
+      "import { attachVoiceNamespace } from '../socket/voice-namespace';\nexport const x = attachVoiceNamespace;\n",
     expected: imports(1),
   },
   {
     name: 'the audio stage importing a route',
     path: 'backend/src/audio/c1.ts',
-    source: "import { recognizeRoutes } from '../http/routes/recognize';\nexport const x = recognizeRoutes;\n",
+    source:
+      "import { recognizeRoutes } from '../http/routes/recognize';\nexport const x = recognizeRoutes;\n",
     expected: imports(1),
   },
 ];
@@ -276,4 +284,60 @@ describe('layer rules (biome.json, frontend/biome.json)', () => {
   it.each(cases)('$name', (c) => {
     expect(found.get(c.path) ?? []).toEqual(c.expected);
   });
+});
+
+// The client compiles with no Node, DOM or mini-program types (shared/tsconfig.client.json): a use of any
+// of them fails `npm run typecheck -w @realtime-voice/shared`.
+describe('the client is platform-free (shared/tsconfig.client.json)', () => {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+
+  /** Type-checks `source` as a file of the client, with exactly the client's compiler options. */
+  async function typecheckAsClient(source: string): Promise<string> {
+    const probeDir = await mkdtemp(join(tmpdir(), 'client-types-'));
+    try {
+      await writeFile(join(probeDir, 'probe.ts'), source);
+      await writeFile(
+        join(probeDir, 'tsconfig.json'),
+        JSON.stringify({
+          extends: join(root, 'shared/tsconfig.client.json'),
+          include: [],
+          files: [join(probeDir, 'probe.ts'), join(root, 'shared/types/client-host.d.ts')],
+        }),
+      );
+      return await new Promise<string>((resolve) => {
+        execFile(process.execPath, [tsc, '-p', probeDir], (_err, out) => resolve(out));
+      });
+    } finally {
+      await rm(probeDir, { recursive: true, force: true });
+    }
+  }
+
+  it('rejects Node, DOM and mini-program globals', async () => {
+    const out = await typecheckAsClient(
+      [
+        "export const a = Buffer.from('x');",
+        'export const b = window.location;',
+        "export const c = new TextEncoder().encode('x');",
+        'export const d = wx.connectSocket;',
+        'export const e = process.env;',
+        '',
+      ].join('\n'),
+    );
+    for (const name of ['Buffer', 'window', 'TextEncoder', 'wx', 'process']) {
+      expect(out).toContain(`Cannot find name '${name}'`);
+    }
+  }, 30_000);
+
+  it('accepts ECMAScript 2017, timers and the debug console', async () => {
+    const out = await typecheckAsClient(
+      [
+        'const t = setTimeout(() => undefined, 1);',
+        'clearTimeout(t);',
+        "console.warn('x', Object.entries({ a: 1 }), new Uint8Array(2).buffer, Promise.resolve(1));",
+        'export {};',
+        '',
+      ].join('\n'),
+    );
+    expect(out).toBe('');
+  }, 30_000);
 });
