@@ -8,20 +8,16 @@ import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as vue from 'vue';
 import { FakeHttp } from '../../test/support/fake-http';
-import { FAST_CLIENT_OPTIONS, fakePlatform } from '../../test/support/fake-platform';
 import { FakePcmRecorder } from '../../test/support/fake-recorder';
 import { FakeSocketServer, until } from '../../test/support/fake-server';
 import { loadComponent, type Mounted, mount, unmountAll } from '../../test/support/mount-component';
 import { record } from '../../test/support/records';
-import { installTestApp } from '../../test/support/test-app';
-import { useVoiceApp } from '../composables/useVoiceApp';
-import { type AppConfig, readConfig } from '../config';
+import { startTestApp } from '../../test/support/test-app';
+import type { AppConfig } from '../config';
 import { strings } from '../locale/strings';
 import { useConnectionStore } from '../stores/connection';
 import { useHistoryStore } from '../stores/history';
 import { useTranscriptStore } from '../stores/transcript';
-
-const fast = FAST_CLIENT_OPTIONS;
 
 afterEach(unmountAll);
 
@@ -29,10 +25,7 @@ afterEach(unmountAll);
 // The app over the fakes (as useVoiceApp.test.ts builds it).
 
 function startApp(server: FakeSocketServer, http: FakeHttp, config: Partial<AppConfig> = {}) {
-  const { platform } = fakePlatform(server, http, new FakePcmRecorder());
-  const context = installTestApp(platform, { ...readConfig({}), ...config });
-  const scope = vue.effectScope();
-  const app = scope.run(() => useVoiceApp({ ...context, clientOptions: fast }))!;
+  const { app, scope } = startTestApp(server, http, new FakePcmRecorder(), config);
   return {
     app,
     scope,

@@ -15,22 +15,28 @@ import { useSocketIO } from './useSocketIO';
 
 const fast = FAST_CLIENT_OPTIONS;
 
+/**
+ * useSocketIO + useRecorder + useRealtimeVoice over the fake server. `start`/`stop` are acknowledged
+ * unless the test set its own handlers on `server` first.
+ */
 function setup(
   options: {
     server?: FakeSocketServer;
     file?: boolean;
     mp3?: boolean;
+    driver?: RecorderDriver;
+    requestPermission?: () => Promise<PermissionResult>;
+    ackTimeoutMs?: number;
     extra?: Partial<UseRealtimeVoiceOptions>;
   } = {},
 ) {
   const server = options.server ?? new FakeSocketServer();
-  server.ackHandlers.set('start', () => ({ ok: true, sessionId: 'sess-1' }));
-  server.ackHandlers.set('stop', () => ({ ok: true, records: [] }));
-  const driver = options.file
-    ? new FakeFileRecorder()
-    : options.mp3
-      ? new FakeMp3Recorder()
-      : new FakePcmRecorder();
+  if (!server.ackHandlers.has('start'))
+    server.ackHandlers.set('start', () => ({ ok: true, sessionId: 'sess-1' }));
+  if (!server.ackHandlers.has('stop')) server.ackHandlers.set('stop', () => ({ ok: true, records: [] }));
+  const driver =
+    options.driver ??
+    (options.file ? new FakeFileRecorder() : options.mp3 ? new FakeMp3Recorder() : new FakePcmRecorder());
   const scope = effectScope();
   const result = scope.run(() => {
     const socket = useSocketIO<VoiceServerToClientEvents, VoiceClientToServerEvents>({
@@ -38,8 +44,16 @@ function setup(
       transport: server.transport,
       clientOptions: fast,
     });
-    const recorder = useRecorder({ driver });
-    const voice = useRealtimeVoice({ socket, recorder, ackTimeoutMs: 500, ...options.extra });
+    const recorder = useRecorder({
+      driver,
+      ...(options.requestPermission ? { requestPermission: options.requestPermission } : {}),
+    });
+    const voice = useRealtimeVoice({
+      socket,
+      recorder,
+      ackTimeoutMs: options.ackTimeoutMs ?? 500,
+      ...options.extra,
+    });
     return { socket, recorder, voice };
   })!;
   return { server, driver, scope, ...result, store: useTranscriptStore() };
@@ -270,35 +284,8 @@ describe('useRealtimeVoice', () => {
 describe('useRealtimeVoice: the take with its microphone (useRecorder)', () => {
   beforeEach(() => setActivePinia(createPinia()));
 
-  /** useSocketIO + useRecorder + useRealtimeVoice over the fake server, as useRealtimeVoice.test.ts does. */
-  function voiceSetup(
-    options: {
-      driver?: RecorderDriver;
-      requestPermission?: () => Promise<PermissionResult>;
-      server?: FakeSocketServer;
-    } = {},
-  ) {
-    const server = options.server ?? new FakeSocketServer();
-    if (!server.ackHandlers.has('start'))
-      server.ackHandlers.set('start', () => ({ ok: true, sessionId: 'sess-1' }));
-    if (!server.ackHandlers.has('stop')) server.ackHandlers.set('stop', () => ({ ok: true, records: [] }));
-    const driver = options.driver ?? new FakePcmRecorder();
-    const scope = effectScope();
-    const result = scope.run(() => {
-      const socket = useSocketIO<VoiceServerToClientEvents, VoiceClientToServerEvents>({
-        uri: 'http://fake.test/realtime-voice',
-        transport: server.transport,
-        clientOptions: fast,
-      });
-      const recorder = useRecorder({
-        driver,
-        ...(options.requestPermission ? { requestPermission: options.requestPermission } : {}),
-      });
-      const voice = useRealtimeVoice({ socket, recorder, ackTimeoutMs: 300 });
-      return { socket, recorder, voice };
-    })!;
-    return { server, driver, scope, ...result, store: useTranscriptStore() };
-  }
+  /** These takes time out a start the server answers late: a short ack timeout. */
+  const voiceSetup = (options: Parameters<typeof setup>[0] = {}) => setup({ ackTimeoutMs: 300, ...options });
 
   it('says why when the microphone fails to start for a reason other than permission', async () => {
     const driver = new FakePcmRecorder();
@@ -403,21 +390,6 @@ describe('useRealtimeVoice: the take with its microphone (useRecorder)', () => {
 describe("useRealtimeVoice: server error codes in the user's words", () => {
   beforeEach(() => setActivePinia(createPinia()));
 
-  function voiceSetup(server: FakeSocketServer) {
-    const driver = new FakePcmRecorder();
-    const scope = effectScope();
-    const voice = scope.run(() => {
-      const socket = useSocketIO<VoiceServerToClientEvents, VoiceClientToServerEvents>({
-        uri: 'http://fake.test/realtime-voice',
-        transport: server.transport,
-        clientOptions: fast,
-      });
-      const recorder = useRecorder({ driver });
-      return { socket, voice: useRealtimeVoice({ socket, recorder, ackTimeoutMs: 500 }) };
-    })!;
-    return { scope, ...voice, store: useTranscriptStore() };
-  }
-
   // Codes of docs/backend.md's table a user meets in normal use, with the server's (English) message.
   it.each([
     ['ENGINE_LOADING', 'sherpa-onnx is verifying and loading its model; try again in a few seconds.'],
@@ -430,7 +402,7 @@ describe("useRealtimeVoice: server error codes in the user's words", () => {
   ])('shows a Chinese sentence for the server error %s', async (code, message) => {
     const server = new FakeSocketServer();
     server.ackHandlers.set('start', () => ({ ok: false, error: { code, message } }));
-    const { scope, socket, voice, store } = voiceSetup(server);
+    const { scope, socket, voice, store } = setup({ server });
     await until(() => socket.status.value === 'connected');
     expect(await voice.start()).toBe(false);
     expect(store.error).toBeDefined();

@@ -1,20 +1,15 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { effectScope } from 'vue';
 import { FakeHttp } from '../../test/support/fake-http';
-import { FAST_CLIENT_OPTIONS, fakePlatform } from '../../test/support/fake-platform';
 import { FakeFileRecorder, FakePcmRecorder, FakeRecorderManager } from '../../test/support/fake-recorder';
 import { FakeSocketServer, until } from '../../test/support/fake-server';
 import { record } from '../../test/support/records';
-import { installTestApp } from '../../test/support/test-app';
+import { startTestApp } from '../../test/support/test-app';
 import { strings } from '../locale/strings';
 import { mpFileRecorder } from '../platform/mp-recorder';
 import { useConnectionStore } from '../stores/connection';
 import { useHistoryStore } from '../stores/history';
 import { useTranscriptStore } from '../stores/transcript';
-import { useVoiceApp } from './useVoiceApp';
-
-const fast = FAST_CLIENT_OPTIONS;
 
 describe('useVoiceApp', () => {
   beforeEach(() => setActivePinia(createPinia()));
@@ -23,9 +18,7 @@ describe('useVoiceApp', () => {
     const server = new FakeSocketServer();
     const http = new FakeHttp();
     http.records = [record()];
-    const { platform } = fakePlatform(server, http, new FakePcmRecorder());
-    const scope = effectScope();
-    scope.run(() => useVoiceApp({ ...installTestApp(platform), clientOptions: fast }));
+    const { scope } = startTestApp(server, http, new FakePcmRecorder());
     const connection = useConnectionStore();
     const history = useHistoryStore();
     expect(connection.status).toBe('connecting');
@@ -43,9 +36,7 @@ describe('useVoiceApp', () => {
     server.ackHandlers.set('start', () => ({ ok: true, sessionId: 's' }));
     server.ackHandlers.set('stop', () => ({ ok: true, records: [] }));
     const driver = new FakePcmRecorder();
-    const { platform, lifecycle } = fakePlatform(server, new FakeHttp(), driver);
-    const scope = effectScope();
-    const app = scope.run(() => useVoiceApp({ ...installTestApp(platform), clientOptions: fast }))!;
+    const { app, scope, lifecycle } = startTestApp(server, new FakeHttp(), driver);
     const transcript = useTranscriptStore();
     await until(() => useConnectionStore().status === 'connected');
     await app.press();
@@ -63,9 +54,7 @@ describe('useVoiceApp', () => {
     const http = new FakeHttp();
     const kept = record();
     http.records = [kept];
-    const { platform, calls } = fakePlatform(server, http, new FakePcmRecorder());
-    const scope = effectScope();
-    const app = scope.run(() => useVoiceApp({ ...installTestApp(platform), clientOptions: fast }))!;
+    const { app, scope, calls } = startTestApp(server, http, new FakePcmRecorder());
     const history = useHistoryStore();
     await until(() => history.records.length === 1);
     calls.confirmAnswer = false;
@@ -83,9 +72,7 @@ describe('useVoiceApp', () => {
   it('records, then uploads the file where the recorder has no frames at all (Baidu)', async () => {
     const server = new FakeSocketServer();
     const http = new FakeHttp();
-    const { platform } = fakePlatform(server, http, new FakeFileRecorder());
-    const scope = effectScope();
-    const app = scope.run(() => useVoiceApp({ ...installTestApp(platform), clientOptions: fast }))!;
+    const { app, scope } = startTestApp(server, http, new FakeFileRecorder());
     const transcript = useTranscriptStore();
     expect(app.live).toBe(false);
     await app.press();
@@ -102,9 +89,7 @@ describe('useVoiceApp', () => {
     const http = new FakeHttp();
     const driver = new FakeFileRecorder();
     driver.file = undefined;
-    const { platform } = fakePlatform(server, http, driver);
-    const scope = effectScope();
-    const app = scope.run(() => useVoiceApp({ ...installTestApp(platform), clientOptions: fast }))!;
+    const { app, scope } = startTestApp(server, http, driver);
     const transcript = useTranscriptStore();
     await app.press();
     expect(transcript.phase).toBe('recording');
@@ -128,9 +113,7 @@ describe('useVoiceApp', () => {
     const server = new FakeSocketServer();
     const http = new FakeHttp();
     const driver = new FakeFileRecorder();
-    const { platform } = fakePlatform(server, http, driver);
-    const scope = effectScope();
-    const app = scope.run(() => useVoiceApp({ ...installTestApp(platform), clientOptions: fast }))!;
+    const { app, scope } = startTestApp(server, http, driver);
     const transcript = useTranscriptStore();
     await app.press();
     driver.handlers?.onInterrupted('paused');
@@ -148,9 +131,7 @@ describe('useVoiceApp: takes interrupted by the system', () => {
     const server = new FakeSocketServer();
     server.ackHandlers.set('stop', () => ({ ok: true, records: [] }));
     const driver = new FakePcmRecorder();
-    const { platform, lifecycle } = fakePlatform(server, new FakeHttp(), driver);
-    const scope = effectScope();
-    const app = scope.run(() => useVoiceApp({ ...installTestApp(platform), clientOptions: fast }))!;
+    const { app, scope, lifecycle } = startTestApp(server, new FakeHttp(), driver);
     const transcript = useTranscriptStore();
     await until(() => useConnectionStore().status === 'connected');
     // The start ack is slow (engine opening): the user switches away meanwhile.
@@ -171,9 +152,7 @@ describe('useVoiceApp: takes interrupted by the system', () => {
     const server = new FakeSocketServer();
     const http = new FakeHttp();
     const manager = new FakeRecorderManager();
-    const { platform } = fakePlatform(server, http, mpFileRecorder(manager, 'mp3'));
-    const scope = effectScope();
-    const app = scope.run(() => useVoiceApp({ ...installTestApp(platform), clientOptions: fast }))!;
+    const { app, scope } = startTestApp(server, http, mpFileRecorder(manager, 'mp3'));
     const transcript = useTranscriptStore();
     expect(app.live).toBe(false);
     await app.press();
@@ -198,9 +177,7 @@ describe('useVoiceApp: hold to talk', () => {
     const driver = new FakePcmRecorder();
     // Releasing the microphone takes a moment (the last frame, the stop ack waits for the flush).
     driver.stopDelayMs = 50;
-    const { platform } = fakePlatform(server, new FakeHttp(), driver);
-    const scope = effectScope();
-    const app = scope.run(() => useVoiceApp({ ...installTestApp(platform), clientOptions: fast }))!;
+    const { app, scope } = startTestApp(server, new FakeHttp(), driver);
     const transcript = useTranscriptStore();
     await until(() => useConnectionStore().status === 'connected');
 
