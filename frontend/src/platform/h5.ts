@@ -41,7 +41,6 @@ async function microphonePermission(): Promise<PermissionResult> {
 export function createH5Platform(config: AppConfig): Platform {
   const serverUrl = config.serverUrl ?? window.location.origin;
   return {
-    name: 'h5',
     liveAudio: 'pcm16le',
     socketTarget: () => ({
       uri: `${serverUrl}${config.namespace}`,

@@ -59,7 +59,6 @@ export function createAlipayPlatform(config: AppConfig): Platform {
   const serverUrl = config.serverUrl ?? DEFAULT_MP_SERVER_URL;
   const frames = recorderFrames();
   return {
-    name: 'mp-alipay',
     liveAudio: frames ? 'mp3' : false,
     socketTarget: () => ({
       uri: `${serverUrl}${config.namespace}`,

@@ -24,7 +24,6 @@ declare const tt: ToutiaoApi;
 export function createToutiaoPlatform(config: AppConfig): Platform {
   const serverUrl = config.serverUrl ?? DEFAULT_MP_SERVER_URL;
   return {
-    name: 'mp-toutiao',
     liveAudio: 'pcm16le',
     socketTarget: () => ({
       uri: `${serverUrl}${config.namespace}`,

@@ -66,7 +66,6 @@ export function createWeixinPlatform(config: AppConfig): Platform {
     cloudInitialised = true;
   }
   return {
-    name: 'mp-weixin',
     liveAudio: 'pcm16le',
     socketTarget: () =>
       cloud

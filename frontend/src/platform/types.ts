@@ -8,8 +8,6 @@
 import type { LifecycleSource, Transport } from '@realtime-voice/shared/socketio';
 import type { AudioFormat } from '@realtime-voice/shared/voice';
 
-export type PlatformName = 'mp-weixin' | 'mp-alipay' | 'mp-toutiao' | 'h5';
-
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
 /** One HTTP request against the backend. `path` starts with `/api/...`. */
@@ -87,7 +85,6 @@ export type PermissionResult = 'granted' | 'denied';
 
 /** Everything platform-specific the app uses. */
 export interface Platform {
-  readonly name: PlatformName;
   /**
    * How the recorder streams live audio, in the voice protocol's `format` (`pcm16le` on WeChat, Douyin and
    * H5; `mp3` on Alipay), or `false` when it gives no frames at all (Baidu, Alipay before 10.1.80): record, then upload to

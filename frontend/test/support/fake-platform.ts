@@ -34,7 +34,6 @@ export function fakePlatform(server: FakeSocketServer, http: FakeHttp, driver: R
   const { source, listeners: lifecycle } = fakeLifecycle();
   const calls = { confirms: [] as string[], toasts: [] as string[], stopPullDown: 0, confirmAnswer: true };
   const platform: Platform = {
-    name: driver.kind === 'mp3' ? 'mp-alipay' : 'mp-weixin',
     liveAudio: driver.kind === 'pcm' ? 'pcm16le' : driver.kind === 'mp3' ? 'mp3' : false,
     socketTarget: () => ({ uri: 'http://fake.test/realtime-voice', transport: server.transport }),
     lifecycle: source,
