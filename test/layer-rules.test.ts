@@ -341,3 +341,44 @@ describe('the client is platform-free (shared/tsconfig.client.json)', () => {
     expect(out).toBe('');
   }, 30_000);
 });
+
+// Composables (and the page) change stores only through the stores' actions: no `store.field = value`.
+describe('stores change only through their actions', () => {
+  /** `name.field = …` (also `+=`, `++`) where `name` holds a pinia store (`const name = useXStore()`). */
+  function storeWrites(source: string): string[] {
+    const stores = [...source.matchAll(/\b(?:const|let)\s+(\w+)\s*=\s*use\w+Store\(\)/g)].map((m) => m[1]);
+    const writes: string[] = [];
+    for (const name of stores) {
+      const write = new RegExp(`\\b${name}\\.(\\w+)\\s*(?:[-+*/]?=(?!=)|\\+\\+|--)`, 'g');
+      for (const m of source.matchAll(write)) writes.push(`${name}.${m[1]}`);
+    }
+    return writes;
+  }
+
+  it('finds a direct write (the check itself)', () => {
+    const violating = [
+      'const transcript = useTranscriptStore();',
+      'transcript.live = false;',
+      'transcript.results.length === 0;',
+      'const history = useHistoryStore();',
+      'history.pageSize += 1;',
+      'if (history.loaded == true) history.refresh();',
+    ].join('\n');
+    expect(storeWrites(violating)).toEqual(['transcript.live', 'history.pageSize']);
+  });
+
+  it('holds for every composable and the page', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const files = [
+      ...(await readdir(join(root, 'frontend/src/composables')))
+        .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+        .map((f) => join(root, 'frontend/src/composables', f)),
+      join(root, 'frontend/src/pages/index/index.vue'),
+    ];
+    const found: string[] = [];
+    for (const file of files) {
+      for (const write of storeWrites(await readFile(file, 'utf8'))) found.push(`${file}: ${write}`);
+    }
+    expect(found).toEqual([]);
+  });
+});
