@@ -103,4 +103,7 @@ export function io<
   return manager.socket<ListenEvents, EmitEvents>(parsed.nsp, options);
 }
 
+/** socket.io-client's other name for {@link io}: `import { connect } from '…'` works as there. */
+export { io as connect };
+
 export default io;
