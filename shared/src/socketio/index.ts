@@ -1,5 +1,5 @@
 /**
- * @module socketio — public API of the mini-program Socket.IO v4 client (`@realtime-voice/shared/socketio`).
+ * @module socketio — public API of the mini-program Socket.IO v4 client, published as `socket.io-miniprogram`.
  *
  * Mirrors socket.io-client 4.8: `io()`, `Manager`, `Socket`, plus transport factories that receive their
  * platform API as an argument (`wx.cloud`, `wx.connectSocket`, `WebSocket`).
