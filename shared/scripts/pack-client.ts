@@ -142,11 +142,12 @@ function emitDeclarations(outDir: string): void {
 }
 
 /** The manifest of the published package (the in-repo one points at TypeScript source instead). */
-function manifest(version: string, description: string): Record<string, unknown> {
+function manifest(version: string): Record<string, unknown> {
   return {
     name: PACKAGE_NAME,
     version,
-    description,
+    description:
+      "Socket.IO v4 client for mini-programs: WeChat Cloud Hosting (wx.cloud.connectContainer, no filed domain), any vendor's connectSocket, WebSocket. 小程序 Socket.IO 客户端，支持微信云托管。",
     keywords: [
       'socket.io',
       'socket.io-client',
@@ -196,9 +197,6 @@ export async function packClient(outDir: string): Promise<PackResult> {
   const source = JSON.parse(await readFile(join(packageSourceDir, 'package.json'), 'utf8')) as {
     version: string;
   };
-  const shared = JSON.parse(await readFile(join(sharedDir, 'package.json'), 'utf8')) as {
-    description: string;
-  };
 
   const sizes: SizeRow[] = [];
   const [esm, cjs, peer] = await Promise.all([
@@ -219,10 +217,7 @@ export async function packClient(outDir: string): Promise<PackResult> {
     sizes.push(size(`dist/index.mjs tree-shaken to ${what}`, await shake(esmPath, exports)));
   }
   emitDeclarations(join(packageDir, 'dist', 'types'));
-  await writeFile(
-    join(packageDir, 'package.json'),
-    `${JSON.stringify(manifest(source.version, shared.description), null, 2)}\n`,
-  );
+  await writeFile(join(packageDir, 'package.json'), `${JSON.stringify(manifest(source.version), null, 2)}\n`);
   for (const readme of ['README.md', 'README.en.md']) {
     await copyFile(join(packageSourceDir, readme), join(packageDir, readme));
   }
