@@ -4,8 +4,8 @@
  * The server URL defaults to the page's own origin: the backend serves the H5 build at `/`.
  */
 
-import type { LifecycleSource } from '@realtime-voice/shared/socketio';
-import { webSocketTransport } from '@realtime-voice/shared/socketio';
+import type { LifecycleSource } from 'socket.io-miniprogram';
+import { webSocketTransport } from 'socket.io-miniprogram';
 import type { AppConfig } from '../config';
 import { strings } from '../locale/strings';
 import { createWebAudioRecorder } from './h5-recorder';

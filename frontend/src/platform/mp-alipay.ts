@@ -12,7 +12,7 @@ import {
   connectSocketTransport,
   type MiniProgramLifecycleApi,
   miniProgramLifecycle,
-} from '@realtime-voice/shared/socketio';
+} from 'socket.io-miniprogram';
 import type { AppConfig } from '../config';
 import { DEFAULT_MP_SERVER_URL } from '../config';
 import { strings } from '../locale/strings';

@@ -5,8 +5,9 @@
  * or browser APIs themselves, so they run unchanged in unit tests with fakes. The implementations live in
  * this folder and are the only code with `#ifdef` or platform globals.
  */
-import type { LifecycleSource, Transport } from '@realtime-voice/shared/socketio';
+
 import type { AudioFormat } from '@realtime-voice/shared/voice';
+import type { LifecycleSource, Transport } from 'socket.io-miniprogram';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 

@@ -3,7 +3,7 @@
  * the test drives by hand, and client options that reconnect fast. Shared by the composable and component
  * tests so that the platform seam is faked once.
  */
-import type { LifecycleListener, LifecycleSource } from '@realtime-voice/shared/socketio';
+import type { LifecycleListener, LifecycleSource } from 'socket.io-miniprogram';
 import type { Platform, RecorderDriver } from '../../src/platform/types';
 import type { FakeHttp } from './fake-http';
 import type { FakeSocketServer } from './fake-server';
