@@ -83,7 +83,7 @@ describe('loadConfig', () => {
   it('reads the admission and per-connection limits, with defaults (issue 12)', () => {
     expect(loadConfig({}, CWD)).toMatchObject({
       session: { audioBytesPerSecond: 128_000, audioBurstBytes: 960_000 },
-      admission: { maxSessions: undefined, maxSessionsPerUser: 2, maxStarting: 4 },
+      admission: { maxSessions: undefined, maxSessionsPerUser: 2, maxStarting: 8 },
       socketLimits: { connectTimeoutMs: 10_000, maxEventsPerSecond: 100, maxInvalidEvents: 20 },
     });
     const config = loadConfig(

@@ -204,7 +204,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const admission = {
     maxSessions: maxLiveRaw === undefined ? undefined : integer('SESSION_MAX_LIVE', 1, 1, 10_000),
     maxSessionsPerUser: integer('SESSION_MAX_PER_USER', 2, 1, 10_000),
-    maxStarting: integer('SESSION_START_QUEUE', 4, 1, 1_000),
+    maxStarting: integer('SESSION_START_QUEUE', 8, 1, 1_000),
   };
   const audioRealtimeFactor = integer('SOCKET_AUDIO_REALTIME_FACTOR', 4, 1, 1_000);
   const audioBurstSeconds = integer('SOCKET_AUDIO_BURST_SECONDS', 30, 1, 3_600);
