@@ -205,6 +205,17 @@ describe('identity over time', () => {
     expect(records).toEqual([]);
   });
 
+  it('keeps a socket whose token expires beyond the longest timer (30 days)', async () => {
+    const s = await server();
+    const socket = await client(s, 'sam', 30 * 86_400);
+    const errors = collect<SessionError>(socket, 'session-error');
+    expect((await socket.ack<StartAck>('start', {})).ok).toBe(true);
+    expect((await socket.ack<StopAck>('stop')).ok).toBe(true);
+    expect((await socket.ack<StartAck>('start', {})).ok).toBe(true);
+    expect(socket.connected).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
   it('does not restore by recovery a socket whose token expired while it was away', async () => {
     const s = await server();
     const token = await tokenFor('rosa', { expiresInSeconds: 2 });

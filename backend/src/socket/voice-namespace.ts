@@ -66,6 +66,8 @@ export interface VoiceNamespaceOptions {
 }
 
 const DEFAULT_LIMITS: SocketLimits = { maxEventsPerSecond: 100, maxInvalidEvents: 20 };
+/** The longest delay `setTimeout` takes. */
+const MAX_TIMER_MS = 2_147_483_647;
 /** A burst of this many seconds' worth of events is allowed (a reconnect replaying its offline buffer). */
 const EVENT_BURST_SECONDS = 5;
 
@@ -248,13 +250,18 @@ function handleConnection(socket: VoiceSocket, options: VoiceNamespaceOptions, l
   // The token's `exp` ends the connection (also a recovered one); the client fetches a new token.
   const expiresAt = socket.data.identity.expiresAt;
   let expiry: NodeJS.Timeout | undefined;
-  if (expiresAt !== undefined) {
-    const expire = () =>
-      disconnectWith('TOKEN_EXPIRED', 'your token has expired: get a new one and connect again');
+  const check = () => {
+    if (expiresAt === undefined || !socket.connected) return;
     const left = expiresAt * 1000 - now();
-    if (left <= 0) process.nextTick(expire);
-    else expiry = setTimeout(expire, left);
-  }
+    if (left <= 0) {
+      disconnectWith('TOKEN_EXPIRED', 'your token has expired: get a new one and connect again');
+      return;
+    }
+    // A timer longer than 2^31-1 ms fires at once: a far `exp` (a token signed elsewhere) is re-checked.
+    expiry = setTimeout(check, Math.min(left, MAX_TIMER_MS));
+    expiry.unref();
+  };
+  if (expiresAt !== undefined) process.nextTick(check);
 
   // Handlers take `unknown`: the payload types are a promise of well-behaved clients, not of the wire.
   socket.on('start', (...args: unknown[]) => {
