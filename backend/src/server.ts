@@ -23,6 +23,13 @@ import { openStorage, type Storage } from './db/storage';
 import type { TranscriptRepository } from './db/transcript-repository';
 import { createApp } from './http/app';
 import { createLogger, type Logger } from './log';
+import {
+  type Admission,
+  createAdmission,
+  DEFAULT_STREAM_MEMORY_BYTES,
+  defaultMaxSessions,
+  memoryLimitBytes,
+} from './services/admission';
 import { createHistoryService } from './services/history';
 import { createIdentityService } from './services/identity';
 import { createFileRecognizer } from './services/recognize-file';
@@ -32,6 +39,7 @@ import { connectRedis, type RedisLink } from './socket/redis-adapter';
 import {
   announceRecord,
   attachVoiceNamespace,
+  refuseMainNamespace,
   type VoiceNamespace,
   type VoiceServer,
 } from './socket/voice-namespace';
@@ -53,6 +61,8 @@ export interface RunningServer {
   readonly io: VoiceServer;
   readonly namespace: VoiceNamespace;
   readonly sessions: VoiceSessions;
+  /** Caps and the start queue of live sessions and uploads (reported by `/healthz` as `capacity`). */
+  readonly admission: Admission;
   readonly repository: TranscriptRepository;
   /** The database (SQLite or MySQL) behind `repository`. */
   readonly storage: Storage;
@@ -133,12 +143,25 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
   const announce = (record: TranscriptRecord) => {
     if (namespace) announceRecord(namespace, record);
   };
+  // One notion of capacity (issue 13): every live session and upload takes a slot here.
+  const streamMemoryBytes = Math.max(
+    ...engines.list().map((engine) => engine.streamMemoryBytes ?? DEFAULT_STREAM_MEMORY_BYTES),
+  );
+  const admission = createAdmission({
+    maxSessions:
+      config.admission.maxSessions ??
+      defaultMaxSessions({ memoryLimitBytes: memoryLimitBytes(), streamMemoryBytes }),
+    maxSessionsPerUser: config.admission.maxSessionsPerUser,
+    maxStarting: config.admission.maxStarting,
+  });
+  logger.info('admission.limits', { ...admission.report(), streamMemoryBytes });
   const sessions = createVoiceSessions({
     engines,
     repository,
     limits: config.session,
     announce,
     logger,
+    admission,
   });
 
   /** Set when shutdown begins: `/readyz` answers 503 and new sessions are refused. */
@@ -149,10 +172,11 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
     stats: createStatsService(repository, Date.now, {
       engineNames: () => engines.list().map((engine) => engine.name),
     }),
-    recognizer: createFileRecognizer({ engines, repository, announce, logger }),
+    recognizer: createFileRecognizer({ engines, repository, announce, logger, admission }),
     repository,
     engines,
     activeSessions: () => sessions.activeCount,
+    capacity: () => admission.report(),
     logger,
     uploadMaxBytes: config.uploadMaxBytes,
     corsOrigins: config.corsOrigins,
@@ -179,8 +203,11 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
     maxHttpBufferSize: config.socketMaxFrameBytes,
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: true },
     serveClient: false,
+    // A connection that joins no namespace (e.g. refused by every middleware) is closed after this.
+    connectTimeout: config.socketLimits.connectTimeoutMs,
   });
-  namespace = attachVoiceNamespace(io, { identity, sessions, logger });
+  refuseMainNamespace(io);
+  namespace = attachVoiceNamespace(io, { identity, sessions, logger, limits: config.socketLimits });
 
   const host =
     config.host === undefined || config.host === '0.0.0.0' || config.host === '::'
@@ -256,6 +283,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
     io,
     namespace,
     sessions,
+    admission,
     repository,
     storage,
     redis,

@@ -5,6 +5,7 @@
  */
 
 export type {
+  CreateStreamControl,
   EngineStatus,
   FinalHypothesis,
   SpeechEngine,
@@ -12,7 +13,7 @@ export type {
   SpeechStreamListener,
   SpeechStreamOptions,
 } from './engine';
-export { isSpeechError, SpeechError, type SpeechErrorCode } from './errors';
+export { abortedError, isSpeechError, SpeechError, type SpeechErrorCode } from './errors';
 export {
   createPocketsphinxEngine,
   DEFAULT_MODEL_DIR,

@@ -10,13 +10,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
+  CreateStreamControl,
   EngineStatus,
   SpeechEngine,
   SpeechStream,
   SpeechStreamListener,
   SpeechStreamOptions,
 } from '../engine';
-import { SpeechError } from '../errors';
+import { abortedError, SpeechError } from '../errors';
 import { loadPocketsphinx, type PocketsphinxNative } from './native';
 import { type DecodeSample, PocketsphinxStream } from './stream';
 
@@ -140,12 +141,16 @@ export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}
   return {
     name: 'pocketsphinx',
     languages: LANGUAGES,
+    // Measured by the server bench (issue 13: ~96 MiB RSS per live session with the default model).
+    streamMemoryBytes: 96 * 1024 * 1024,
     status: () => (closed ? unavailable('The pocketsphinx engine is closed.') : status),
 
     async createStream(
       streamOptions: SpeechStreamOptions,
       listener: SpeechStreamListener,
+      control?: CreateStreamControl,
     ): Promise<SpeechStream> {
+      const signal = control?.signal;
       if (closed) throw new SpeechError('ENGINE_CLOSED', 'The pocketsphinx engine is closed.');
       if (!native || !status.ready) {
         throw new SpeechError(
@@ -167,9 +172,21 @@ export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}
         );
       }
       const lib = native;
-      const created = initTail.then(() => createDecoder(lib));
+      if (signal?.aborted) throw abortedError();
+      // A caller that went away while queued is skipped when its turn comes (no ~250 ms model load for
+      // nobody), and its promise rejects at once, so its admission slot is free before the queue drains.
+      const created = initTail.then(() => {
+        if (signal?.aborted) throw abortedError();
+        return createDecoder(lib);
+      });
       initTail = created.catch(() => undefined);
-      const decoder = await created;
+      // A decoder whose caller left while it was being created is freed when it arrives.
+      if (signal)
+        void created.then(
+          (late) => (signal.aborted ? lib.free(late) : undefined),
+          () => undefined,
+        );
+      const decoder = await (signal ? untilAborted(created, signal) : created);
       if (closed) {
         await lib.free(decoder);
         throw new SpeechError('ENGINE_CLOSED', 'The pocketsphinx engine is closed.');
@@ -196,4 +213,25 @@ export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}
       await Promise.all([...streams].map((stream) => stream.close()));
     },
   };
+}
+
+/**
+ * `created`, or a rejection with `ABORTED` as soon as `signal` aborts; a decoder created after that is
+ * freed by the caller's check (the creation itself cannot be interrupted).
+ */
+function untilAborted<T>(created: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortedError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    created.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
