@@ -7,7 +7,7 @@
  * `SHUTDOWN_TIMEOUT_SECONDS`: stop listening (new connections go to other instances) and turn `/readyz`
  * to 503; refuse new sessions; flush every live session and store its results (and wait for those already
  * ending: a client's `stop`, a vanished client's flush); tell each client whose session was cut
- * (`session-error` `SERVER_RESTARTING`); close the transports without a Socket.IO DISCONNECT, so clients
+ * (`session-error` `SERVER_RESTARTING`, also when the flush overran its limit); close the transports without a Socket.IO DISCONNECT, so clients
  * reconnect by themselves — to another instance, resuming their Socket.IO session from Redis; then release
  * engines, Redis and the database.
  *
@@ -28,6 +28,7 @@ import { createIdentityService } from './services/identity';
 import { createFileRecognizer } from './services/recognize-file';
 import { createStatsService } from './services/stats';
 import { createVoiceSessions, type VoiceSessions } from './services/voice-sessions';
+import { createCutNoticeRegistry } from './socket/cut-notice';
 import { connectRedis, type RedisLink } from './socket/redis-adapter';
 import {
   announceRecord,
@@ -180,7 +181,9 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: true },
     serveClient: false,
   });
-  namespace = attachVoiceNamespace(io, { identity, sessions, logger });
+  // Which connections are mid-session, for a shutdown whose flush overruns its limit (see `close`).
+  const cutNotices = createCutNoticeRegistry(SHUTDOWN_NOTICE);
+  namespace = attachVoiceNamespace(io, { identity, sessions, logger, cutNotices });
 
   const host =
     config.host === undefined || config.host === '0.0.0.0' || config.host === '::'
@@ -216,9 +219,12 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
       // instance past the platform's kill.
       const flushed = await withinTime(sessions.closeAll(SHUTDOWN_NOTICE), config.shutdownTimeoutMs);
       if (!flushed) {
+        // The flush's own notices never came: tell the clients being cut now, before their transport
+        // closes, so they know why the session ended (and reconnect elsewhere to start a new one).
         logger.warn('server.shutdown_timeout', {
           activeSessions: sessions.activeCount,
           timeoutMs: config.shutdownTimeoutMs,
+          told: cutNotices.tellCut(),
         });
       }
       // With Redis, those last emits are delivered only once Redis stored them: let them out first.

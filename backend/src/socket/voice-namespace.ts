@@ -17,6 +17,7 @@ import { bearerToken, type Identity, type IdentityService } from '../services/id
 import { parseAudioChunk, parseStartOptions } from '../services/voice-input';
 import type { VoiceSessions } from '../services/voice-sessions';
 import { createAckOrder } from './ack-order';
+import type { CutNoticeRegistry } from './cut-notice';
 
 export interface VoiceSocketData {
   identity: Identity;
@@ -45,6 +46,8 @@ export interface VoiceNamespaceOptions {
   readonly identity: IdentityService;
   readonly sessions: VoiceSessions;
   readonly logger: Logger;
+  /** Tracks which connections are in a session, for a shutdown whose flush overran (`cut-notice.ts`). */
+  readonly cutNotices?: CutNoticeRegistry;
 }
 
 const KNOWN_EVENTS = new Set(['start', 'audio', 'stop']);
@@ -118,6 +121,10 @@ function handleConnection(socket: VoiceSocket, options: VoiceNamespaceOptions, l
     const ack = lastCallback(args);
     return ack && ((response: unknown) => order.after(() => ack(response)));
   };
+  const cut = options.cutNotices?.track(socket, (payload) => {
+    order.sent(payload);
+    socket.emit('session-error', payload);
+  });
   const connection = options.sessions.connect(userId)({
     partial: (payload) => {
       order.sent(payload);
@@ -128,6 +135,7 @@ function handleConnection(socket: VoiceSocket, options: VoiceNamespaceOptions, l
       socket.emit('result', payload);
     },
     sessionError: (payload) => {
+      if (cut && !cut.shouldSend(payload)) return;
       order.sent(payload);
       socket.emit('session-error', payload);
     },
@@ -162,10 +170,18 @@ function handleConnection(socket: VoiceSocket, options: VoiceNamespaceOptions, l
       reply({ ok: false, error: parsed.error });
       return;
     }
-    connection.start(parsed.value).then(reply, (error: unknown) => {
-      log.error('voice.start.error', { socketId: socket.id, error: asError(error) });
-      reply({ ok: false, error: { code: 'INTERNAL', message: 'the session could not be started' } });
-    });
+    const started = cut?.starting();
+    connection.start(parsed.value).then(
+      (ack) => {
+        started?.(ack);
+        reply(ack);
+      },
+      (error: unknown) => {
+        started?.(undefined);
+        log.error('voice.start.error', { socketId: socket.id, error: asError(error) });
+        reply({ ok: false, error: { code: 'INTERNAL', message: 'the session could not be started' } });
+      },
+    );
   });
 
   // `audio` needs no ack; one that asks for it gets `{ ok: true }` or the error instead of a `session-error`.
@@ -189,10 +205,21 @@ function handleConnection(socket: VoiceSocket, options: VoiceNamespaceOptions, l
         reportError(error.code, error.message);
       }
     };
-    connection.stop().then(answer, (error: unknown) => {
-      log.error('voice.stop.error', { socketId: socket.id, error: asError(error) });
-      answer({ ok: false, error: { code: 'INTERNAL', message: 'the session could not be stopped cleanly' } });
-    });
+    const stopped = cut?.stopping();
+    connection.stop().then(
+      (response) => {
+        stopped?.();
+        answer(response);
+      },
+      (error: unknown) => {
+        stopped?.();
+        log.error('voice.stop.error', { socketId: socket.id, error: asError(error) });
+        answer({
+          ok: false,
+          error: { code: 'INTERNAL', message: 'the session could not be stopped cleanly' },
+        });
+      },
+    );
   });
 
   socket.onAny((event: unknown, ...args: unknown[]) => {
@@ -211,6 +238,7 @@ function handleConnection(socket: VoiceSocket, options: VoiceNamespaceOptions, l
   socket.on('disconnect', (reason) => {
     log.info('voice.disconnect', { socketId: socket.id, reason });
     order.release();
+    options.cutNotices?.forget(socket);
     connection.close().catch((error: unknown) => {
       log.error('voice.disconnect.error', { socketId: socket.id, error: asError(error) });
     });
