@@ -1,0 +1,198 @@
+/**
+ * @module soak — `npm run soak`: the real server (its own process: signed tokens, anonymous use off, the
+ * real pocketsphinx engine, a temp SQLite file, 127.0.0.1, a free port) held for a while under
+ * 1,000 idle Socket.IO connections and 10 live voice sessions of our client. Each live session loops:
+ * `start`, flite speech streamed at real time (100 ms chunks), `stop`. A `start` refused by a capacity
+ * limit (`ENGINE_BUSY`, `LIMIT_SESSIONS`) leaves that slot idle — "as many as the caps allow".
+ *
+ * Reports errors (must be 0), server RSS over time, partial and final delays (`soak-report.ts`), then stops
+ * by itself. Usage: `npm run soak [-- --seconds 600] [--idle 1000] [--live 10]` (idle ≤ 5,000, live ≤ 50,
+ * seconds ≤ 7,200). Exits 1 when there were errors.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { io, type Socket, webSocketTransport } from '@realtime-voice/shared/socketio';
+import { type StartAck, type StopAck, VOICE_NAMESPACE, type VoiceError } from '@realtime-voice/shared/voice';
+import { sign } from 'hono/jwt';
+import WebSocket from 'ws';
+import { concatWithSilence, streamAtRealTime, synthesizeSpeech } from '../test/support/speech-audio';
+import { rssBytes, startServerChild } from './server-process';
+import { CAPACITY_CODES, createSoakRecorder, formatSoakReport, type SoakRecorder } from './soak-report';
+
+const SECRET = 'soak-secret-that-is-long-enough-for-hs256-0123456789';
+const SENTENCES = [
+  'how many miles is it to the nearest station',
+  'what is the weather like today',
+  'turn on the lights in the kitchen please',
+];
+
+function arg(name: string, fallback: number, max: number): number {
+  const at = process.argv.indexOf(name);
+  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
+  if (!Number.isInteger(value) || value < 0 || value > max) throw new Error(`${name}: expected 0…${max}`);
+  return value;
+}
+
+function connect(url: string, token: string): Promise<Socket> {
+  const socket: Socket = io(`${url}${VOICE_NAMESPACE}`, {
+    transport: webSocketTransport(WebSocket),
+    forceNew: true,
+    reconnection: false,
+    auth: { token },
+  });
+  return new Promise((done, fail) => {
+    const timer = setTimeout(() => fail(new Error('connect timed out (15 s)')), 15_000);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      done(socket);
+    });
+    socket.once('connect_error', (error: Error) => {
+      clearTimeout(timer);
+      fail(error);
+    });
+  });
+}
+
+interface Clip {
+  readonly pcm: Uint8Array;
+  readonly speechEndMs: number;
+}
+
+/** One live slot: start → speech at real time → stop, until `end`; every deviation is an error. */
+async function liveSession(
+  socket: Socket,
+  clips: readonly Clip[],
+  end: number,
+  recorder: SoakRecorder,
+  offset: number,
+): Promise<void> {
+  let lastChunkAt = performance.now();
+  let resultAt: number | undefined;
+  socket.on('partial', () => recorder.partialDelay(performance.now() - lastChunkAt));
+  socket.on('result', () => {
+    resultAt ??= performance.now();
+  });
+  socket.on('session-error', (error: VoiceError) =>
+    recorder.error('session-error', `${error.code}: ${error.message}`),
+  );
+  for (let round = offset; Date.now() < end; round++) {
+    const clip = clips[round % clips.length] as Clip;
+    const started = (await socket.timeout(15_000).emitWithAck('start', {})) as StartAck;
+    if (!started.ok) {
+      if (CAPACITY_CODES.has(started.error.code)) {
+        recorder.refusedByCapacity(started.error.code);
+        return;
+      }
+      recorder.error('start', `${started.error.code}: ${started.error.message}`);
+      await new Promise((done) => setTimeout(done, 1000));
+      continue;
+    }
+    resultAt = undefined;
+    let speechEndSentAt = performance.now();
+    await streamAtRealTime(clip.pcm, 100, (chunk, index) => {
+      socket.emit('audio', chunk);
+      lastChunkAt = performance.now();
+      if (index * 100 <= clip.speechEndMs) speechEndSentAt = lastChunkAt;
+    });
+    const stopped = (await socket.timeout(20_000).emitWithAck('stop')) as StopAck;
+    if (!stopped.ok) recorder.error('stop', `${stopped.error.code}: ${stopped.error.message}`);
+    else if (resultAt === undefined && stopped.records.length === 0)
+      recorder.error('no-result', clip.pcm.length.toString());
+    if (resultAt !== undefined) recorder.finalDelay(resultAt - speechEndSentAt);
+    recorder.utterance();
+  }
+}
+
+async function main(): Promise<void> {
+  const seconds = arg('--seconds', 600, 7_200);
+  const idleCount = arg('--idle', 1_000, 5_000);
+  const liveCount = arg('--live', 10, 50);
+  console.log(
+    `soak: ${idleCount} idle + ${liveCount} live for ${seconds} s on 127.0.0.1; ${cpus().length} cores, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  const clips: Clip[] = [];
+  for (const text of SENTENCES) {
+    const { pcm, segments } = concatWithSilence([(await synthesizeSpeech(text)).pcm], {
+      leadMs: 300,
+      tailMs: 1200,
+    });
+    clips.push({ pcm, speechEndMs: segments[0]?.speechEndMs ?? 0 });
+  }
+
+  const dir = await mkdtemp(join(tmpdir(), 'rv-soak-'));
+  const child = await startServerChild({
+    DATABASE_URL: `file:${join(dir, 'voice.db')}`,
+    AUTH_TOKEN_SECRET: SECRET,
+    AUTH_ALLOW_ANONYMOUS: 'false',
+    NODE_ENV: 'production',
+    STATIC_DIR: join(dir, 'no-app'),
+  });
+  const recorder = createSoakRecorder();
+  const sockets: Socket[] = [];
+  let stopping = false;
+  const began = Date.now();
+  const sampleRss = () => recorder.rss((Date.now() - began) / 1000, rssBytes(child.pid));
+  const sampler = setInterval(sampleRss, Math.max(5, Math.round(seconds / 20)) * 1000);
+  const now = Math.floor(Date.now() / 1000);
+  const token = (user: string) => sign({ sub: user, iat: now, exp: now + seconds + 3_600 }, SECRET, 'HS256');
+  const watch = (socket: Socket) => {
+    sockets.push(socket);
+    socket.on('disconnect', (reason: string) => {
+      if (!stopping) recorder.error('disconnect', reason);
+    });
+  };
+  try {
+    sampleRss();
+    for (let opened = 0; opened < idleCount; ) {
+      const batch = Math.min(100, idleCount - opened);
+      const results = await Promise.allSettled(
+        Array.from({ length: batch }, async (_, i) =>
+          connect(child.url, await token(`idle-${(opened + i) % 100}`)),
+        ),
+      );
+      for (const result of results) {
+        if (result.status === 'fulfilled') watch(result.value);
+        else recorder.error('connect', String(result.reason));
+      }
+      opened += batch;
+    }
+    console.log(
+      `  ${sockets.length} idle sockets open; RSS ${(rssBytes(child.pid) / 1024 / 1024).toFixed(0)} MiB`,
+    );
+    const end = began + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: liveCount }, async (_, i) => {
+        try {
+          const socket = await connect(child.url, await token(`live-${i}`));
+          watch(socket);
+          await liveSession(socket, clips, end, recorder, i);
+        } catch (error) {
+          recorder.error('live', error instanceof Error ? error.message : String(error));
+        }
+      }),
+    );
+    // Slots refused by capacity (or that failed) wait here: the soak lasts `seconds` either way.
+    const left = end - Date.now();
+    if (left > 0) await new Promise((done) => setTimeout(done, left));
+    sampleRss();
+    if (!child.alive) recorder.error('server', 'the server process exited');
+  } finally {
+    stopping = true;
+    clearInterval(sampler);
+    for (const socket of sockets) socket.disconnect();
+    await child.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+  const summary = recorder.summary();
+  const lines = formatSoakReport(summary, { idle: idleCount, live: liveCount, seconds });
+  console.log(lines.join('\n'));
+  process.exit(summary.errors === 0 && summary.utterances > 0 ? 0 : 1);
+}
+
+main().catch((error: unknown) => {
+  console.error('soak: failed:', error);
+  process.exit(2);
+});
