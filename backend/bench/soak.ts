@@ -59,6 +59,22 @@ interface Clip {
   readonly speechEndMs: number;
 }
 
+/** `start` / `stop` with a 20 s bound; an ack that never comes is an error (the slot goes on). */
+async function ask<T>(
+  socket: Socket,
+  event: 'start' | 'stop',
+  recorder: SoakRecorder,
+): Promise<T | undefined> {
+  const began = performance.now();
+  try {
+    const args = event === 'start' ? [{}] : [];
+    return (await socket.timeout(20_000).emitWithAck(event, ...args)) as T;
+  } catch (error) {
+    recorder.error(event, `no ack after ${Math.round(performance.now() - began)} ms (${String(error)})`);
+    return undefined;
+  }
+}
+
 /** One live slot: start → speech at real time → stop, until `end`; every deviation is an error. */
 async function liveSession(
   socket: Socket,
@@ -78,7 +94,8 @@ async function liveSession(
   );
   for (let round = offset; Date.now() < end; round++) {
     const clip = clips[round % clips.length] as Clip;
-    const started = (await socket.timeout(15_000).emitWithAck('start', {})) as StartAck;
+    const started = await ask<StartAck>(socket, 'start', recorder);
+    if (!started) continue;
     if (!started.ok) {
       if (CAPACITY_CODES.has(started.error.code)) {
         recorder.refusedByCapacity(started.error.code);
@@ -95,7 +112,8 @@ async function liveSession(
       lastChunkAt = performance.now();
       if (index * 100 <= clip.speechEndMs) speechEndSentAt = lastChunkAt;
     });
-    const stopped = (await socket.timeout(20_000).emitWithAck('stop')) as StopAck;
+    const stopped = await ask<StopAck>(socket, 'stop', recorder);
+    if (!stopped) continue;
     if (!stopped.ok) recorder.error('stop', `${stopped.error.code}: ${stopped.error.message}`);
     else if (resultAt === undefined && stopped.records.length === 0)
       recorder.error('no-result', clip.pcm.length.toString());
