@@ -16,34 +16,20 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { io, type Socket, webSocketTransport } from '@realtime-voice/shared/socketio';
-import { VOICE_NAMESPACE } from '@realtime-voice/shared/voice';
-import WebSocket from 'ws';
+import type { Socket } from '@realtime-voice/shared/socketio';
 import { startRedis } from '../test/support/global-services';
 import { synthesizeSpeech } from '../test/support/speech-audio';
-import { type ServerChild as Child, rssBytes, startServerChild as startChild } from './server-process';
+import {
+  type ServerChild as Child,
+  connectVoiceClient,
+  rssBytes,
+  startServerChild as startChild,
+} from './server-process';
 import { median, percentile, worst } from './stats';
 
 const MiB = 1024 * 1024;
 
-function connect(url: string, timeoutMs = 15_000): Promise<Socket> {
-  const socket: Socket = io(`${url}${VOICE_NAMESPACE}`, {
-    transport: webSocketTransport(WebSocket),
-    forceNew: true,
-    reconnection: false,
-  });
-  return new Promise((done, fail) => {
-    const timer = setTimeout(() => fail(new Error('connect timed out')), timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      done(socket);
-    });
-    socket.once('connect_error', (error: Error) => {
-      clearTimeout(timer);
-      fail(error);
-    });
-  });
-}
+const connect = (url: string) => connectVoiceClient(url);
 
 /** Lets the server's allocations settle before reading RSS (no event marks "settled"). */
 const settle = (ms: number) => new Promise((done) => setTimeout(done, ms));

@@ -10,15 +10,11 @@
  * [--only server|client]`. `--frames` is per target (default 1,000,000 each); `--seconds` bounds each
  * target's run. Prints the figures and a conclusion line; exits 1 on any crash or hang.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { sign } from 'hono/jwt';
+import { cpus, loadavg } from 'node:os';
 import { type FuzzStats, fuzzClientDecoder, fuzzServer } from './fuzz-targets';
-import { rssBytes, startServerChild } from './server-process';
+import { rssBytes, startSecuredServer } from './server-process';
 
 const MiB = 1024 * 1024;
-const SECRET = 'fuzz-secret-that-is-long-enough-for-hs256-0123456789';
 
 function arg(name: string, fallback: number): number {
   const at = process.argv.indexOf(name);
@@ -60,17 +56,10 @@ async function main(): Promise<void> {
   }
 
   if (only !== 'client') {
-    const dir = await mkdtemp(join(tmpdir(), 'rv-fuzz-'));
-    const child = await startServerChild({
-      DATABASE_URL: `file:${join(dir, 'voice.db')}`,
-      AUTH_TOKEN_SECRET: SECRET,
-      AUTH_ALLOW_ANONYMOUS: 'false',
-      NODE_ENV: 'production',
-      STATIC_DIR: join(dir, 'no-app'),
-    });
+    const server = await startSecuredServer('rv-fuzz-');
+    const { child } = server;
     try {
-      const now = Math.floor(Date.now() / 1000);
-      const token = await sign({ sub: 'fuzz', iat: now, exp: now + seconds + 600 }, SECRET, 'HS256');
+      const token = await server.token('fuzz', seconds + 600);
       await new Promise((done) => setTimeout(done, 1000)); // let start-up allocations settle
       const before = rssBytes(child.pid);
       const stats = await fuzzServer({
@@ -96,8 +85,7 @@ async function main(): Promise<void> {
       for (const text of stats.samples) console.log(`  ${text}`);
       failed ||= stats.crashes > 0 || stats.hangs > 0 || !child.alive;
     } finally {
-      await child.stop();
-      await rm(dir, { recursive: true, force: true });
+      await server.stop();
     }
   }
 

@@ -9,18 +9,13 @@
  * by itself. Usage: `npm run soak [-- --seconds 600] [--idle 1000] [--live 10]` (idle ≤ 5,000, live ≤ 50,
  * seconds ≤ 7,200). Exits 1 when there were errors.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { io, type Socket, webSocketTransport } from '@realtime-voice/shared/socketio';
-import { type StartAck, type StopAck, VOICE_NAMESPACE, type VoiceError } from '@realtime-voice/shared/voice';
-import { sign } from 'hono/jwt';
-import WebSocket from 'ws';
+import { cpus, loadavg } from 'node:os';
+import type { Socket } from '@realtime-voice/shared/socketio';
+import type { StartAck, StopAck, VoiceError } from '@realtime-voice/shared/voice';
 import { concatWithSilence, streamAtRealTime, synthesizeSpeech } from '../test/support/speech-audio';
-import { rssBytes, startServerChild } from './server-process';
+import { connectVoiceClient, rssBytes, startSecuredServer } from './server-process';
 import { CAPACITY_CODES, createSoakRecorder, formatSoakReport, type SoakRecorder } from './soak-report';
 
-const SECRET = 'soak-secret-that-is-long-enough-for-hs256-0123456789';
 const SENTENCES = [
   'how many miles is it to the nearest station',
   'what is the weather like today',
@@ -32,26 +27,6 @@ function arg(name: string, fallback: number, max: number): number {
   const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
   if (!Number.isInteger(value) || value < 0 || value > max) throw new Error(`${name}: expected 0…${max}`);
   return value;
-}
-
-function connect(url: string, token: string): Promise<Socket> {
-  const socket: Socket = io(`${url}${VOICE_NAMESPACE}`, {
-    transport: webSocketTransport(WebSocket),
-    forceNew: true,
-    reconnection: false,
-    auth: { token },
-  });
-  return new Promise((done, fail) => {
-    const timer = setTimeout(() => fail(new Error('connect timed out (15 s)')), 15_000);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      done(socket);
-    });
-    socket.once('connect_error', (error: Error) => {
-      clearTimeout(timer);
-      fail(error);
-    });
-  });
 }
 
 interface Clip {
@@ -140,22 +115,15 @@ async function main(): Promise<void> {
     clips.push({ pcm, speechEndMs: segments[0]?.speechEndMs ?? 0 });
   }
 
-  const dir = await mkdtemp(join(tmpdir(), 'rv-soak-'));
-  const child = await startServerChild({
-    DATABASE_URL: `file:${join(dir, 'voice.db')}`,
-    AUTH_TOKEN_SECRET: SECRET,
-    AUTH_ALLOW_ANONYMOUS: 'false',
-    NODE_ENV: 'production',
-    STATIC_DIR: join(dir, 'no-app'),
-  });
+  const server = await startSecuredServer('rv-soak-');
+  const { child } = server;
   const recorder = createSoakRecorder();
   const sockets: Socket[] = [];
   let stopping = false;
   const began = Date.now();
   const sampleRss = () => recorder.rss((Date.now() - began) / 1000, rssBytes(child.pid));
   const sampler = setInterval(sampleRss, Math.max(5, Math.round(seconds / 20)) * 1000);
-  const now = Math.floor(Date.now() / 1000);
-  const token = (user: string) => sign({ sub: user, iat: now, exp: now + seconds + 3_600 }, SECRET, 'HS256');
+  const token = (user: string) => server.token(user, seconds + 3_600);
   const watch = (socket: Socket) => {
     sockets.push(socket);
     socket.on('disconnect', (reason: string) => {
@@ -168,7 +136,7 @@ async function main(): Promise<void> {
       const batch = Math.min(100, idleCount - opened);
       const results = await Promise.allSettled(
         Array.from({ length: batch }, async (_, i) =>
-          connect(child.url, await token(`idle-${(opened + i) % 100}`)),
+          connectVoiceClient(child.url, { token: await token(`idle-${(opened + i) % 100}`) }),
         ),
       );
       for (const result of results) {
@@ -184,7 +152,7 @@ async function main(): Promise<void> {
     await Promise.all(
       Array.from({ length: liveCount }, async (_, i) => {
         try {
-          const socket = await connect(child.url, await token(`live-${i}`));
+          const socket = await connectVoiceClient(child.url, { token: await token(`live-${i}`) });
           watch(socket);
           await liveSession(socket, clips, end, recorder, i);
         } catch (error) {
@@ -201,8 +169,7 @@ async function main(): Promise<void> {
     stopping = true;
     clearInterval(sampler);
     for (const socket of sockets) socket.disconnect();
-    await child.stop();
-    await rm(dir, { recursive: true, force: true });
+    await server.stop();
   }
   const summary = recorder.summary();
   const lines = formatSoakReport(summary, { idle: idleCount, live: liveCount, seconds });

@@ -6,10 +6,19 @@
  * frames that caused it in the message.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { fuzzClientDecoder, fuzzServer } from '../bench/fuzz-targets';
+import { type FuzzStats, fuzzClientDecoder, fuzzServer } from '../bench/fuzz-targets';
 import type { RunningServer } from '../src/server';
 import { startTestServer } from './support/server';
 import { tokenFor } from './support/tokens';
+
+/** What must hold, with the seed in the message to replay a failure. */
+const outcome = (seed: number, stats: FuzzStats) => ({
+  seed,
+  crashes: stats.crashes,
+  hangs: stats.hangs,
+  samples: stats.samples,
+});
+const clean = (seed: number) => ({ seed, crashes: 0, hangs: 0, samples: [] });
 
 const servers: RunningServer[] = [];
 afterEach(async () => {
@@ -29,12 +38,7 @@ describe('fuzz (short)', () => {
       token: await tokenFor('fuzz'),
       deadline: Date.now() + 20_000,
     });
-    expect({ seed, crashes: stats.crashes, hangs: stats.hangs, samples: stats.samples }).toEqual({
-      seed,
-      crashes: 0,
-      hangs: 0,
-      samples: [],
-    });
+    expect(outcome(seed, stats)).toEqual(clean(seed));
     expect(stats.frames).toBe(3_000);
     expect(stats.closedOnBadInput).toBeGreaterThan(0); // the fuzz did reach the parsers
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
@@ -43,12 +47,7 @@ describe('fuzz (short)', () => {
   it("the client's decoder never throws on 10,000 hostile frames", () => {
     const seed = Date.now() % 100_000;
     const stats = fuzzClientDecoder({ frames: 10_000, seed, deadline: Date.now() + 15_000 });
-    expect({ seed, crashes: stats.crashes, hangs: stats.hangs, samples: stats.samples }).toEqual({
-      seed,
-      crashes: 0,
-      hangs: 0,
-      samples: [],
-    });
+    expect(outcome(seed, stats)).toEqual(clean(seed));
     expect(stats.frames).toBe(10_000);
   }, 30_000);
 });
