@@ -70,14 +70,17 @@ async function liveSession(
   for (let round = offset; Date.now() < end; round++) {
     const clip = clips[round % clips.length] as Clip;
     const started = await ask<StartAck>(socket, 'start', recorder);
-    if (!started) continue;
-    if (!started.ok) {
-      if (CAPACITY_CODES.has(started.error.code)) {
+    if (!started?.ok) {
+      if (started && CAPACITY_CODES.has(started.error.code)) {
         recorder.refusedByCapacity(started.error.code);
         return;
       }
-      recorder.error('start', `${started.error.code}: ${started.error.message}`);
-      await new Promise((done) => setTimeout(done, 1000));
+      if (started) recorder.error('start', `${started.error.code}: ${started.error.message}`);
+      // A start answered too late may still have opened a session: end it before trying again.
+      await socket
+        .timeout(20_000)
+        .emitWithAck('stop')
+        .catch(() => undefined);
       continue;
     }
     resultAt = undefined;

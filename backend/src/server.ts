@@ -7,9 +7,9 @@
  * `SHUTDOWN_TIMEOUT_SECONDS`: stop listening (new connections go to other instances) and turn `/readyz`
  * to 503; refuse new sessions; flush every live session and store its results (and wait for those already
  * ending: a client's `stop`, a vanished client's flush); tell each client whose session was cut
- * (`session-error` `SERVER_RESTARTING`, also when the flush overran its limit); close the transports without a Socket.IO DISCONNECT, so clients
- * reconnect by themselves — to another instance, resuming their Socket.IO session from Redis; then release
- * engines, Redis and the database.
+ * (`session-error` `SERVER_RESTARTING`, also when the flush overran its limit); close the transports
+ * without a Socket.IO DISCONNECT, so clients reconnect by themselves — to another instance, resuming
+ * their Socket.IO session from Redis; then release engines, Redis and the database.
  *
  * Used by `main.ts` and by the tests (`port: 0`, injected engines and logger).
  */
@@ -221,10 +221,11 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
       if (!flushed) {
         // The flush's own notices never came: tell the clients being cut now, before their transport
         // closes, so they know why the session ended (and reconnect elsewhere to start a new one).
+        const told = cutNotices.tellCut();
         logger.warn('server.shutdown_timeout', {
           activeSessions: sessions.activeCount,
           timeoutMs: config.shutdownTimeoutMs,
-          told: cutNotices.tellCut(),
+          told,
         });
       }
       // With Redis, those last emits are delivered only once Redis stored them: let them out first.
