@@ -7,9 +7,9 @@
  * `SHUTDOWN_TIMEOUT_SECONDS`: stop listening (new connections go to other instances) and turn `/readyz`
  * to 503; refuse new sessions; flush every live session and store its results (and wait for those already
  * ending: a client's `stop`, a vanished client's flush); tell each client whose session was cut
- * (`session-error` `SERVER_RESTARTING`); close the transports without a Socket.IO DISCONNECT, so clients
- * reconnect by themselves — to another instance, resuming their Socket.IO session from Redis; then release
- * engines, Redis and the database.
+ * (`session-error` `SERVER_RESTARTING`, also when the flush overran its limit); close the transports
+ * without a Socket.IO DISCONNECT, so clients reconnect by themselves — to another instance, resuming
+ * their Socket.IO session from Redis; then release engines, Redis and the database.
  *
  * Used by `main.ts` and by the tests (`port: 0`, injected engines and logger).
  */
@@ -35,6 +35,7 @@ import { createIdentityService } from './services/identity';
 import { createFileRecognizer } from './services/recognize-file';
 import { createStatsService } from './services/stats';
 import { createVoiceSessions, type VoiceSessions } from './services/voice-sessions';
+import { createCutNoticeRegistry } from './socket/cut-notice';
 import { connectRedis, type RedisLink } from './socket/redis-adapter';
 import {
   announceRecord,
@@ -207,7 +208,15 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
     connectTimeout: config.socketLimits.connectTimeoutMs,
   });
   refuseMainNamespace(io);
-  namespace = attachVoiceNamespace(io, { identity, sessions, logger, limits: config.socketLimits });
+  // Which connections are mid-session, for a shutdown whose flush overruns its limit (see `close`).
+  const cutNotices = createCutNoticeRegistry(SHUTDOWN_NOTICE);
+  namespace = attachVoiceNamespace(io, {
+    identity,
+    sessions,
+    logger,
+    limits: config.socketLimits,
+    cutNotices,
+  });
 
   const host =
     config.host === undefined || config.host === '0.0.0.0' || config.host === '::'
@@ -243,9 +252,13 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
       // instance past the platform's kill.
       const flushed = await withinTime(sessions.closeAll(SHUTDOWN_NOTICE), config.shutdownTimeoutMs);
       if (!flushed) {
+        // The flush's own notices never came: tell the clients being cut now, before their transport
+        // closes, so they know why the session ended (and reconnect elsewhere to start a new one).
+        const told = cutNotices.tellCut();
         logger.warn('server.shutdown_timeout', {
           activeSessions: sessions.activeCount,
           timeoutMs: config.shutdownTimeoutMs,
+          told,
         });
       }
       // With Redis, those last emits are delivered only once Redis stored them: let them out first.

@@ -25,6 +25,7 @@ import { createTokenBucket } from '../services/token-bucket';
 import { parseAudioChunk, parseStartOptions } from '../services/voice-input';
 import type { VoiceSessions } from '../services/voice-sessions';
 import { createAckOrder } from './ack-order';
+import type { CutNoticeRegistry } from './cut-notice';
 import { emitUnretained } from './unretained-emit';
 
 export interface VoiceSocketData {
@@ -61,6 +62,8 @@ export interface VoiceNamespaceOptions {
   readonly sessions: VoiceSessions;
   readonly logger: Logger;
   readonly limits?: SocketLimits;
+  /** Tracks which connections are in a session, for a shutdown whose flush overran (`cut-notice.ts`). */
+  readonly cutNotices?: CutNoticeRegistry;
   /** Clock in ms (tests). */
   readonly now?: () => number;
 }
@@ -171,6 +174,10 @@ function handleConnection(socket: VoiceSocket, options: VoiceNamespaceOptions, l
     const ack = lastCallback(args);
     return ack && ((response: unknown) => order.after(() => ack(response)));
   };
+  const cut = options.cutNotices?.track(socket, (payload) => {
+    order.sent(payload);
+    socket.emit('session-error', payload);
+  });
   const connection = options.sessions.connect(userId)({
     partial: (payload) => {
       order.sent(payload);
@@ -181,6 +188,7 @@ function handleConnection(socket: VoiceSocket, options: VoiceNamespaceOptions, l
       socket.emit('result', payload);
     },
     sessionError: (payload) => {
+      if (cut && !cut.shouldSend(payload)) return;
       order.sent(payload);
       socket.emit('session-error', payload);
     },
@@ -279,10 +287,18 @@ function handleConnection(socket: VoiceSocket, options: VoiceNamespaceOptions, l
       refuse(reply, parsed.error);
       return;
     }
-    connection.start(parsed.value).then(reply, (error: unknown) => {
-      log.error('voice.start.error', { socketId: socket.id, error: asError(error) });
-      reply({ ok: false, error: { code: 'INTERNAL', message: 'the session could not be started' } });
-    });
+    const started = cut?.starting();
+    connection.start(parsed.value).then(
+      (ack) => {
+        started?.(ack);
+        reply(ack);
+      },
+      (error: unknown) => {
+        started?.(undefined);
+        log.error('voice.start.error', { socketId: socket.id, error: asError(error) });
+        reply({ ok: false, error: { code: 'INTERNAL', message: 'the session could not be started' } });
+      },
+    );
   });
 
   // `audio` needs no ack; one that asks for it gets `{ ok: true }` or the error instead of a `session-error`.
@@ -309,10 +325,21 @@ function handleConnection(socket: VoiceSocket, options: VoiceNamespaceOptions, l
       else if (reply) reply(response);
       else if (error) reportError(error.code, error.message);
     };
-    connection.stop().then(answer, (error: unknown) => {
-      log.error('voice.stop.error', { socketId: socket.id, error: asError(error) });
-      answer({ ok: false, error: { code: 'INTERNAL', message: 'the session could not be stopped cleanly' } });
-    });
+    const stopped = cut?.stopping();
+    connection.stop().then(
+      (response) => {
+        stopped?.();
+        answer(response);
+      },
+      (error: unknown) => {
+        stopped?.();
+        log.error('voice.stop.error', { socketId: socket.id, error: asError(error) });
+        answer({
+          ok: false,
+          error: { code: 'INTERNAL', message: 'the session could not be stopped cleanly' },
+        });
+      },
+    );
   });
 
   socket.onAny((event: unknown, ...args: unknown[]) => {
@@ -332,6 +359,7 @@ function handleConnection(socket: VoiceSocket, options: VoiceNamespaceOptions, l
     log.info('voice.disconnect', { socketId: socket.id, reason });
     clearTimeout(expiry);
     order.release();
+    options.cutNotices?.forget(socket);
     connection.close().catch((error: unknown) => {
       log.error('voice.disconnect.error', { socketId: socket.id, error: asError(error) });
     });
