@@ -47,7 +47,20 @@ export interface SpeechEngine {
   /** BCP 47 tags; the first is the default. */
   readonly languages: readonly string[];
   status(): EngineStatus;
-  createStream(options: SpeechStreamOptions, listener: SpeechStreamListener): Promise<SpeechStream>;
+  /**
+   * Resident memory one live stream adds (bytes), for sizing session caps from the instance's memory;
+   * absent when an engine holds no per-stream model state worth counting (a cloud engine).
+   */
+  readonly streamMemoryBytes?: number;
+  /**
+   * Open a stream. A `signal` that aborts while the engine is still preparing the stream (waiting for a
+   * decoder) rejects with the signal's reason and creates nothing.
+   */
+  createStream(
+    options: SpeechStreamOptions,
+    listener: SpeechStreamListener,
+    control?: { readonly signal?: AbortSignal },
+  ): Promise<SpeechStream>;
   /** Release everything (workers, native handles). */
   close(): Promise<void>;
 }

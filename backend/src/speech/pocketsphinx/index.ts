@@ -6,6 +6,7 @@ export {
   createPocketsphinxEngine,
   DEFAULT_MODEL_DIR,
   POCKETSPHINX_PACKAGES,
+  type PocketsphinxEngine,
   type PocketsphinxEngineOptions,
 } from './engine';
 export type { DecodeSample } from './stream';
