@@ -79,6 +79,7 @@ export function createDecoderPool(
   let cepstralMean: Float32Array | null | undefined;
   let trimTimer: NodeJS.Timeout | undefined;
   let trimming: Promise<void> = Promise.resolve();
+  let closing: Promise<void> | undefined;
 
   interface Prepared {
     readonly lanes: Lane[];
@@ -139,10 +140,14 @@ export function createDecoderPool(
     return { lanes, args, removeDictionary };
   }
 
-  /** A new decoder on the lane with the fewest, searching that lane's model; one init at a time. */
-  function createDecoder(): Promise<PooledDecoder> {
+  /**
+   * A new decoder on the lane with the fewest, searching that lane's model; one init at a time. A start
+   * abandoned while it waited for its turn creates nothing.
+   */
+  function createDecoder(signal?: AbortSignal): Promise<PooledDecoder> {
     return inits.run(async () => {
       if (closed) throw new SpeechError('ENGINE_CLOSED', 'The pocketsphinx engine is closed.');
+      signal?.throwIfAborted();
       prepared ??= prepare();
       const { lanes, args } = await prepared;
       const lane = lanes.reduce((a, b) => (b.decoders < a.decoders ? b : a));
@@ -231,7 +236,7 @@ export function createDecoderPool(
         entry = takeIdle();
         const reused = entry !== undefined;
         if (!entry) {
-          entry = await createDecoder();
+          entry = await createDecoder(signal);
           signal?.throwIfAborted();
         }
         liveByLane.set(entry.lane, (liveByLane.get(entry.lane) ?? 0) + 1);
@@ -285,24 +290,32 @@ export function createDecoderPool(
       return { live, idle: idle.length, lanes: laneCount, reusing: cepstralMean !== null };
     },
 
-    /** Frees idle decoders and the models; streams still lent must be closed by the engine first. */
-    async close(): Promise<void> {
-      closed = true;
-      await inits.drained();
-      await Promise.all(idle.splice(0).map((entry) => destroy(entry)));
-      clearTimeout(trimTimer);
-      const ready = prepared ? await prepared.catch(() => undefined) : undefined;
-      if (ready) {
-        for (const lane of ready.lanes) {
-          await lane.queue.drained();
-          native.freeLanguageModel(lane.model);
-        }
-        await ready.removeDictionary();
-      }
-      await trimming;
-      await native.trimHeap().catch(() => undefined);
+    /**
+     * Frees idle decoders and the models (once: a second call waits for the first); streams still lent
+     * must be closed by the engine first.
+     */
+    close(): Promise<void> {
+      closing ??= shutDown();
+      return closing;
     },
   };
+
+  async function shutDown(): Promise<void> {
+    closed = true;
+    await inits.drained();
+    await Promise.all(idle.splice(0).map((entry) => destroy(entry)));
+    clearTimeout(trimTimer);
+    const ready = prepared ? await prepared.catch(() => undefined) : undefined;
+    if (ready) {
+      for (const lane of ready.lanes) {
+        await lane.queue.drained();
+        native.freeLanguageModel(lane.model);
+      }
+      await ready.removeDictionary();
+    }
+    await trimming;
+    await native.trimHeap().catch(() => undefined);
+  }
 }
 
 export type DecoderPool = ReturnType<typeof createDecoderPool>;
