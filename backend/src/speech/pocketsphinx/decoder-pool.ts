@@ -26,6 +26,8 @@ export interface DecoderPoolOptions {
   readonly lanes: number;
   /** Narrow the dictionary to the model's vocabulary (default true; no hypothesis changes). */
   readonly narrowDictionary?: boolean;
+  /** Keep only this many words, the model's most probable (default: all it knows). */
+  readonly vocabularySize?: number;
 }
 
 /** A decoder lent to a stream, with the lane its native calls must go through. */
@@ -68,7 +70,8 @@ export function createDecoderPool(
   options: DecoderPoolOptions,
 ) {
   const poolSize = Math.max(1, Math.floor(options.poolSize));
-  const warmDecoders = Math.max(0, Math.min(poolSize, Math.floor(options.warmDecoders)));
+  /** How many idle decoders are kept; `warm(count)` may raise it. */
+  let keepIdle = Math.max(0, Math.min(poolSize, Math.floor(options.warmDecoders)));
   const laneCount = Math.max(1, Math.floor(options.lanes));
   const inits = new SerialQueue();
   const idle: PooledDecoder[] = [];
@@ -120,13 +123,17 @@ export function createDecoderPool(
       throw error;
     } finally {
       await native.free(bootstrap);
+      // The bootstrap decoder held the full dictionary: give its pages back before the pool fills.
+      await native.trimHeap();
     }
     let args = decoderArgs.args;
     let removeDictionary = async () => {};
     if (options.narrowDictionary !== false) {
       const first = models[0]!;
-      const narrowed = await writeNarrowedDictionary(decoderArgs.dictionary, (word) =>
-        native.knowsWord(first, word),
+      const narrowed = await writeNarrowedDictionary(
+        decoderArgs.dictionary,
+        (word) => native.unigramLogProb(first, word),
+        options.vocabularySize,
       );
       if (narrowed.kept > 0) {
         args = withArg(args, '-dict', narrowed.path);
@@ -213,7 +220,7 @@ export function createDecoderPool(
   }
 
   function keepable(): boolean {
-    return !closed && cepstralMean !== null && idle.length < warmDecoders;
+    return !closed && cepstralMean !== null && idle.length < keepIdle;
   }
 
   return {
@@ -274,9 +281,13 @@ export function createDecoderPool(
       if (live === 0) scheduleTrim();
     },
 
-    /** Creates decoders until `warmDecoders` are idle (or the pool is full); resolves when done. */
-    async warm(): Promise<void> {
-      while (!closed && idle.length < warmDecoders && live + idle.length < poolSize) {
+    /**
+     * Creates decoders until `count` (default `warmDecoders`, at most `poolSize`) are idle, and keeps that
+     * many from now on; resolves when done.
+     */
+    async warm(count = keepIdle): Promise<void> {
+      keepIdle = Math.max(keepIdle, Math.min(poolSize, Math.floor(count)));
+      while (!closed && idle.length < keepIdle && live + idle.length < poolSize) {
         const entry = await createDecoder();
         if (keepable()) idle.push(entry);
         else {

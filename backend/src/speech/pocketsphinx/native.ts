@@ -43,8 +43,11 @@ export interface PocketsphinxNative {
   readLanguageModel(decoder: DecoderHandle, path: string): Promise<LanguageModelHandle | null>;
   /** `ngram_model_free`: drops this reference (decoders searching the model hold their own). */
   freeLanguageModel(model: LanguageModelHandle): void;
-  /** Whether `word` is in the model's vocabulary (`ngram_wid` ≠ the unknown word's id). */
-  knowsWord(model: LanguageModelHandle, word: string): boolean;
+  /**
+   * The model's unigram log probability of `word` (`ngram_ng_prob` without history, in the decoder's
+   * log base: larger is more frequent), or `null` when the word is not in its vocabulary.
+   */
+  unigramLogProb(model: LanguageModelHandle, word: string): number | null;
   /** `ps_set_lm(ps, name, lm)` + `ps_set_search(ps, name)`: the decoder searches a model it shares. */
   useLanguageModel(decoder: DecoderHandle, name: string, model: LanguageModelHandle): Promise<number>;
   /** `ps_start_stream`: forget the noise and voice-activity state of the previous audio stream. */
@@ -202,6 +205,10 @@ export function loadPocketsphinx(paths: { sphinxbase: string; pocketsphinx: stri
     sphinxbase,
     'int32_t ngram_unknown_wid(ngram_model_t *model)',
   );
+  const ngramNgProb = declare<[LanguageModelHandle, number, null, number, Int32Array], number>(
+    sphinxbase,
+    'int32_t ngram_ng_prob(ngram_model_t *model, int32_t wid, int32_t *history, int32_t n_hist, _Out_ int32_t *n_used)',
+  );
   const psSetLm = declare<[DecoderHandle, string, LanguageModelHandle], number>(
     pocketsphinx,
     'int ps_set_lm(ps_decoder_t *ps, const char *name, ngram_model_t *lm)',
@@ -270,7 +277,10 @@ export function loadPocketsphinx(paths: { sphinxbase: string; pocketsphinx: stri
     freeLanguageModel: (model) => {
       ngramModelFree(model);
     },
-    knowsWord: (model, word) => ngramWid(model, word) !== ngramUnknownWid(model),
+    unigramLogProb: (model, word) => {
+      const wid = ngramWid(model, word);
+      return wid === ngramUnknownWid(model) ? null : ngramNgProb(model, wid, null, 0, new Int32Array(1));
+    },
     useLanguageModel: async (ps, name, model) => {
       const added = await callAsync(psSetLm, ps, name, model);
       return added < 0 ? added : psSetSearch(ps, name);

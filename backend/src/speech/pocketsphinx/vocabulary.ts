@@ -1,10 +1,13 @@
 /**
- * @module vocabulary — the pronunciation dictionary narrowed to the words the language model knows.
+ * @module vocabulary — the pronunciation dictionary narrowed to the words the language model knows, and
+ * optionally to its most frequent ones.
  *
  * An n-gram search only ever proposes words that are both in the dictionary and in the model, so dropping
  * the others changes no hypothesis; it does shrink every decoder (Debian's en-US: 134,723 entries → 79,420,
- * ~11 MiB less resident memory per decoder, measured). The narrowed copy is written once per engine to a
- * private temporary directory (decoders read `-dict` from a file) and removed when the engine closes.
+ * ~11 MiB less resident memory per decoder, measured). Each decoder's search tree grows with its
+ * vocabulary, so a cap (`vocabularySize`: the words the model finds most probable on their own) shrinks it
+ * further — at the price of never recognising the words left out. The narrowed copy is written once per
+ * engine to a private temporary directory (decoders read `-dict` from a file) and removed on close.
  */
 
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -19,26 +22,38 @@ export function dictionaryWord(line: string): string {
 }
 
 /**
- * Keeps the lines whose word `knows` accepts (blank lines dropped).
+ * Keeps the lines whose word has a score (`null` = unknown to the model), and of those only the
+ * `maxWords` best-scored words (all their pronunciations); blank lines are dropped. `kept` counts words.
  *
  * @example
- * narrowDictionary('hello HH AH L OW\nzyx Z\n', (w) => w === 'hello') // → { text: 'hello HH AH L OW\n', kept: 1, total: 2 }
+ * narrowDictionary('hello HH AH L OW\nzyx Z\n', (w) => (w === 'hello' ? -10 : null)) // keeps hello
  */
 export function narrowDictionary(
   text: string,
-  knows: (word: string) => boolean,
+  score: (word: string) => number | null,
+  maxWords = Number.POSITIVE_INFINITY,
 ): { text: string; kept: number; total: number } {
   const lines = text.split('\n').filter((line) => line.trim() !== '');
-  const kept = lines.filter((line) => knows(dictionaryWord(line)));
-  return { text: kept.length > 0 ? `${kept.join('\n')}\n` : '', kept: kept.length, total: lines.length };
+  const scores = new Map<string, number | null>();
+  for (const line of lines) {
+    const word = dictionaryWord(line);
+    if (!scores.has(word)) scores.set(word, score(word));
+  }
+  const known = [...scores].filter((entry): entry is [string, number] => entry[1] !== null);
+  const chosen = new Set(
+    (known.length > maxWords ? known.sort((a, b) => b[1] - a[1]).slice(0, maxWords) : known).map(([w]) => w),
+  );
+  const kept = lines.filter((line) => chosen.has(dictionaryWord(line)));
+  return { text: kept.length > 0 ? `${kept.join('\n')}\n` : '', kept: chosen.size, total: scores.size };
 }
 
 /** Writes the narrowed dictionary; `remove()` deletes its directory. */
 export async function writeNarrowedDictionary(
   source: string,
-  knows: (word: string) => boolean,
+  score: (word: string) => number | null,
+  maxWords?: number,
 ): Promise<{ path: string; kept: number; total: number; remove: () => Promise<void> }> {
-  const narrowed = narrowDictionary(await readFile(source, 'utf8'), knows);
+  const narrowed = narrowDictionary(await readFile(source, 'utf8'), score, maxWords);
   const dir = await mkdtemp(join(tmpdir(), 'rv-pocketsphinx-'));
   const path = join(dir, 'vocabulary.dict');
   await writeFile(path, narrowed.text);
