@@ -4,7 +4,8 @@
  *
  * The server (`createServer`, a temp-file SQLite database, anonymous auth, pocketsphinx) runs in a child
  * process (`server-child.ts`), so its RSS and CPU are read alone from `/proc/<pid>` and the load generator's
- * CPU is not counted as the server's. For N = 1, 2, 4, 6, 8 sessions, N clients of our own client each
+ * CPU is not counted as the server's. For N = 1, 4, 8, 10, 12 sessions (N=1 always first: the WER
+ * reference), N clients of our own client each
  * play the same three flite sentences (1.2 s of silence between them) as 16 kHz s16le in 100 ms chunks at
  * real-time pace: `start` → `audio` × ~111 → `stop`. All N sessions are started first (starts staggered over
  * one second), then all stream together (again staggered over one second), so N decoders really run at
@@ -23,11 +24,13 @@
  *   - stop ack: arrival of `stop`'s ack − send time of the last chunk: the backlog left at the end plus the
  *     flush.
  *   - RSS: the child's VmRSS sampled every 100 ms; per session = (peak during the level − RSS of the idle
- *     server before the first session) / N. The idle baseline is taken once because the allocator keeps
- *     freed decoder memory for the next level, so a per-level baseline would undercount.
+ *     server before the first session) / N. The pocketsphinx pool creates its decoders at start, so the
+ *     idle server already holds them: this is what a live session adds on top of its decoder. What each
+ *     decoder and the shared models cost is measured by the child while its pool warms (`pool` in the
+ *     result) — the sizing table adds both.
  *   - server CPU: the child's utime + stime over the streaming phase / wall time (100 % = one core).
- *   - start ack: `start` → its ack, for a burst of N starts within one second. Decoders are created one at a
- *     time (~0.5 s each, longer under load), so the last of a burst waits about N times that.
+ *   - start ack: `start` → its ack, for a burst of N starts within one second. A start takes a ready decoder
+ *     from the pool (reset, not loaded), so this is a few ms unless the pool is smaller than N.
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -82,7 +85,7 @@ export interface ServerCapacityRow {
   readonly finalWorstMs: number;
   readonly missingFinals: number;
   readonly werMedian: number;
-  /** `start` ack time: dominated by creating the session's decoder (one at a time, ~0.5 s each). */
+  /** `start` ack time: taking a ready decoder from the pool (a few ms), or creating one when it is empty. */
   readonly startAckMedianMs: number;
   readonly startAckWorstMs: number;
   readonly stopAckMedianMs: number;
