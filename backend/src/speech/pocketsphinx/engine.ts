@@ -90,10 +90,10 @@ const DEFAULT_MAX_STREAMS = 8;
  */
 const DEFAULT_VOCABULARY_SIZE = 40_000;
 /**
- * Resident memory one decoder adds with a shared model and the narrowed dictionary (bench: `--only
- * server`, per-decoder figure; decision 0047). A session holds one decoder.
+ * Resident memory of one live stream: its decoder (~28 MiB with the shared model and the 40,000-word
+ * vocabulary) plus what a live session adds (~4 MiB), measured by the server bench (decision 0047).
  */
-const DECODER_MEMORY_BYTES = 46 * 2 ** 20;
+const STREAM_MEMORY_BYTES = 32 * 2 ** 20;
 
 function unavailable(message: string): EngineStatus {
   return { ready: false, code: 'ENGINE_UNAVAILABLE', message };
@@ -167,7 +167,7 @@ export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}
   return {
     name: 'pocketsphinx',
     languages: LANGUAGES,
-    streamMemoryBytes: DECODER_MEMORY_BYTES,
+    streamMemoryBytes: STREAM_MEMORY_BYTES,
     status: () => (closed ? unavailable('The pocketsphinx engine is closed.') : status),
     whenWarm: () => warming,
     async warm(count) {
