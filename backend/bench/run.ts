@@ -193,7 +193,7 @@ async function enginesBench(quick: boolean): Promise<void> {
   console.log(
     '\nCPU RTF = process CPU (all threads) / audio time of all streams; first partial = first partial after the chunk ' +
       "with the utterance's first audible sample was written; final = final arrival − write of the chunk with its " +
-      'last audible sample; engine RSS = what loading the engine added (a shared model counts once); RSS/stream = ' +
+      'last audible sample; engine RSS = what loading the engine added (a shared model counts once; pocketsphinx: its language-model lanes and a warm decoder pool as large as the largest level); RSS/stream = ' +
       '(peak − idle) / N.',
   );
   console.log(
@@ -278,6 +278,10 @@ async function engineBench(quick: boolean): Promise<void> {
     ),
   );
   console.log(`\nCapacity: ${result.capacity} concurrent real-time stream(s).`);
+  console.log(
+    'RSS/stream = what a live stream adds beyond its pooled decoder (the pool is warm before the first level; ' +
+      '`--only server` reports the memory per decoder); init ms = taking a decoder from the pool.',
+  );
   console.log(`Criterion: ${result.criterion}.`);
   console.log(
     `Audio per stream: ${(result.audioMs / 1000).toFixed(1)} s in 100 ms chunks, real-time pace, starts ` +
