@@ -9,7 +9,6 @@
  */
 
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type {
   EngineStatus,
@@ -19,6 +18,7 @@ import type {
   SpeechStreamOptions,
 } from '../engine';
 import { SpeechError } from '../errors';
+import { usableCores } from './cpu-quota';
 import { buildDecoderArgs } from './decoder-args';
 import { createDecoderPool, type DecoderPool, type PoolStats } from './decoder-pool';
 import { loadPocketsphinx, type PocketsphinxNative } from './native';
@@ -66,8 +66,9 @@ export interface PocketsphinxEngineOptions {
   /** Decoders created at start and kept ready between streams (default `maxStreams`; 0 = on demand). */
   readonly warmDecoders?: number;
   /**
-   * Copies of the language model (~33 MiB each), each decoding one stream at a time; default the number of
-   * cores, at most 4. Fewer lanes than cores leave cores idle; more add memory and no throughput.
+   * Copies of the language model (~33 MiB each), each decoding one stream at a time; default the whole
+   * cores this process may use (cgroup quota, else CPUs), 1–4. Fewer lanes than cores leave cores idle;
+   * more add memory and no throughput.
    */
   readonly lanes?: number;
 }
@@ -157,7 +158,8 @@ export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}
     pool = createDecoderPool(native, decoderArgs, {
       poolSize: maxStreams,
       warmDecoders: options.warmDecoders ?? maxStreams,
-      lanes: options.lanes ?? Math.min(4, availableParallelism()),
+      // One lane per whole core the process may use (its cgroup quota on Cloud Hosting), at least one.
+      lanes: options.lanes ?? Math.min(4, Math.max(1, Math.floor(usableCores()))),
       vocabularySize: options.vocabularySize ?? DEFAULT_VOCABULARY_SIZE,
     });
     // Off the request path: the first `start` finds decoders ready. A failure shows at `createStream`.
