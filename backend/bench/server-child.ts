@@ -44,8 +44,17 @@ async function main(): Promise<void> {
   const maxStreams = Number(process.env.BENCH_MAX_STREAMS ?? 10);
   const lanes = process.env.BENCH_LANES ? Number(process.env.BENCH_LANES) : undefined;
   const beforeEngineBytes = rss();
+  const { modelDir, libraryDir } = config.pocketsphinx;
   const engine = createPocketsphinxEngine({
-    ...(config.pocketsphinx.modelDir ? { modelDir: config.pocketsphinx.modelDir } : {}),
+    ...(modelDir ? { modelDir } : {}),
+    ...(libraryDir
+      ? {
+          libraries: {
+            sphinxbase: `${libraryDir}/libsphinxbase.so.3`,
+            pocketsphinx: `${libraryDir}/libpocketsphinx.so.3`,
+          },
+        }
+      : {}),
     maxStreams,
     warmDecoders: 0,
     ...(lanes ? { lanes } : {}),
