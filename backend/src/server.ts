@@ -45,7 +45,8 @@ import {
   type VoiceServer,
 } from './socket/voice-namespace';
 import { createEngineRegistry, type EngineRegistry, type SpeechEngine } from './speech';
-import { createConfiguredEngines } from './speech/configured-engines';
+import { CONFIGURED_STREAM_COST, createConfiguredEngines } from './speech/configured-engines';
+import { usableCores } from './speech/cpu-quota';
 
 export interface CreateServerOptions {
   readonly config: Config;
@@ -110,7 +111,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   for (const warning of configWarnings(config)) logger.warn('config.warning', { message: warning });
 
-  const engineList = options.engines ?? createConfiguredEngines(config);
+  const engineList = options.engines ?? createConfiguredEngines(config, { maxStreams: maxSessions(config) });
   const engines = createEngineRegistry(engineList, config.asrEngine);
   for (const engine of engines.list()) {
     const status = engine.status();
@@ -144,18 +145,14 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
   const announce = (record: TranscriptRecord) => {
     if (namespace) announceRecord(namespace, record);
   };
-  // One notion of capacity (issue 13): every live session and upload takes a slot here.
-  const streamMemoryBytes = Math.max(
-    ...engines.list().map((engine) => engine.streamMemoryBytes ?? DEFAULT_STREAM_MEMORY_BYTES),
-  );
+  // One notion of capacity (issue 13): every live session and upload takes a slot here, and the engines
+  // were sized for the same number.
   const admission = createAdmission({
-    maxSessions:
-      config.admission.maxSessions ??
-      defaultMaxSessions({ memoryLimitBytes: memoryLimitBytes(), streamMemoryBytes }),
+    maxSessions: options.engines ? maxSessions(config, engineList) : maxSessions(config),
     maxSessionsPerUser: config.admission.maxSessionsPerUser,
     maxStarting: config.admission.maxStarting,
   });
-  logger.info('admission.limits', { ...admission.report(), streamMemoryBytes });
+  logger.info('admission.limits', { ...admission.report() });
   const sessions = createVoiceSessions({
     engines,
     repository,
@@ -346,4 +343,24 @@ function listen(
     });
     httpServer.once('error', reject);
   });
+}
+
+/**
+ * The server-wide session cap: `SESSION_MAX_LIVE`, else what fits the instance's memory and cores at the
+ * costliest stream — of the given engines, or (before the configured engines exist) the cost they declare.
+ */
+function maxSessions(config: Config, engines?: readonly SpeechEngine[]): number {
+  if (config.admission.maxSessions !== undefined) return config.admission.maxSessions;
+  const cost = engines
+    ? {
+        streamMemoryBytes: Math.max(
+          ...engines.map((engine) => engine.streamMemoryBytes ?? DEFAULT_STREAM_MEMORY_BYTES),
+        ),
+        streamCpuCores: Math.max(0, ...engines.map((engine) => engine.streamCpuCores ?? 0)),
+      }
+    : {
+        streamMemoryBytes: CONFIGURED_STREAM_COST.memoryBytes,
+        streamCpuCores: CONFIGURED_STREAM_COST.cpuCores,
+      };
+  return defaultMaxSessions({ memoryLimitBytes: memoryLimitBytes(), cores: usableCores(), ...cost });
 }

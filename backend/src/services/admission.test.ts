@@ -51,6 +51,15 @@ describe('defaultMaxSessions', () => {
     expect(defaultMaxSessions({ memoryLimitBytes: 4096 * MiB, streamMemoryBytes: 96 * MiB })).toBe(32);
     expect(defaultMaxSessions({ memoryLimitBytes: 256 * MiB, streamMemoryBytes: 96 * MiB })).toBe(1);
   });
+
+  it('is bounded by the cores too when the per-stream CPU is known', () => {
+    const cost = { streamMemoryBytes: 32 * MiB, streamCpuCores: 0.14 };
+    expect(defaultMaxSessions({ memoryLimitBytes: 4096 * MiB, cores: 0.5, ...cost })).toBe(3);
+    expect(defaultMaxSessions({ memoryLimitBytes: 4096 * MiB, cores: 1, ...cost })).toBe(7);
+    expect(defaultMaxSessions({ memoryLimitBytes: 4096 * MiB, cores: 2, ...cost })).toBe(14);
+    // Memory still binds a small instance with many cores.
+    expect(defaultMaxSessions({ memoryLimitBytes: 512 * MiB, cores: 8, ...cost })).toBe(7);
+  });
 });
 
 describe('memoryLimitBytes', () => {

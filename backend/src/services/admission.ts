@@ -136,17 +136,28 @@ const MEMORY_SHARE = 0.8;
 
 /**
  * The default server-wide cap: as many sessions of the costliest engine as fit in the instance's memory
- * beside the process itself, at least 1.
+ * beside the process itself and, when the per-stream CPU is known, in its cores; at least 1.
  *
  * @example
  * defaultMaxSessions({ memoryLimitBytes: 1024 ** 3, streamMemoryBytes: 96 * 1024 ** 2 }); // 6
+ * defaultMaxSessions({ memoryLimitBytes: 4 * 1024 ** 3, streamMemoryBytes: 32 * 1024 ** 2, cores: 1, streamCpuCores: 0.14 }); // 7
  */
 export function defaultMaxSessions(options: {
   readonly memoryLimitBytes: number;
   readonly streamMemoryBytes: number;
+  /** Cores the process may use (cgroup quota, else CPUs). */
+  readonly cores?: number;
+  /** Share of a core one real-time stream keeps busy. */
+  readonly streamCpuCores?: number;
 }): number {
   const usable = options.memoryLimitBytes * MEMORY_SHARE - BASE_MEMORY_BYTES;
-  return Math.max(1, Math.floor(usable / Math.max(1, options.streamMemoryBytes)));
+  const byMemory = Math.floor(usable / Math.max(1, options.streamMemoryBytes));
+  const { cores, streamCpuCores } = options;
+  const byCpu =
+    cores !== undefined && streamCpuCores !== undefined && streamCpuCores > 0
+      ? Math.floor(cores / streamCpuCores + 1e-9)
+      : Number.POSITIVE_INFINITY;
+  return Math.max(1, Math.min(byMemory, byCpu));
 }
 
 /**

@@ -60,6 +60,8 @@ export interface SpeechEngine {
    * server-wide session cap is derived from it and the instance's memory; undefined = small (a remote engine).
    */
   readonly streamMemoryBytes?: number;
+  /** Share of a core one real-time stream keeps busy; undefined = negligible here (a remote engine). */
+  readonly streamCpuCores?: number;
   status(): EngineStatus;
   createStream(
     options: SpeechStreamOptions,

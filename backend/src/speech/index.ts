@@ -19,6 +19,7 @@ export {
   DEFAULT_MODEL_DIR,
   type DecodeSample,
   POCKETSPHINX_PACKAGES,
+  type PocketsphinxEngine,
   type PocketsphinxEngineOptions,
 } from './pocketsphinx';
 export { createEngineRegistry, type EngineRegistry } from './registry';
