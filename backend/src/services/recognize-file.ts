@@ -77,6 +77,8 @@ export function createFileRecognizer(options: FileRecognizerOptions): FileRecogn
         run = await Transcription.open({
           engine: choice.engine,
           language: choice.language,
+          // The whole recording is at hand: the engine decodes it as its own CLI would (decision 0051).
+          purpose: 'file',
           userId: request.userId,
           sessionId,
           repository: options.repository,

@@ -8,6 +8,7 @@ export type {
   EngineStatus,
   FinalHypothesis,
   SpeechEngine,
+  SpeechPurpose,
   SpeechStream,
   SpeechStreamListener,
   SpeechStreamOptions,

@@ -12,11 +12,13 @@ import { join } from 'node:path';
 import type {
   EngineStatus,
   SpeechEngine,
+  SpeechPurpose,
   SpeechStream,
   SpeechStreamListener,
   SpeechStreamOptions,
 } from '../engine';
 import { SpeechError } from '../errors';
+import { decoderArgs } from './decoder-args';
 import { loadPocketsphinx, type PocketsphinxNative } from './native';
 import { type DecodeSample, PocketsphinxStream } from './stream';
 
@@ -42,8 +44,8 @@ export interface PocketsphinxEngineOptions {
    */
   readonly vadPostSpeechMs?: number;
   /**
-   * Extra decoder arguments, e.g. `{ '-vad_threshold': '3.0' }`; they win over the defaults (which add
-   * `-maxhmmpf 3000` to pocketsphinx's own).
+   * Extra decoder arguments, e.g. `{ '-vad_threshold': '3.0' }`; they win over the defaults (pocketsphinx's
+   * own for uploads, plus `-maxhmmpf 5000` for live streams: see `decoder-args`).
    */
   readonly decoderArgs?: Readonly<Record<string, string>>;
   /** Called after every decoded batch (metrics, the capacity benchmark). Keep it cheap. */
@@ -73,22 +75,15 @@ export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}
     dictionary: options.dictionary ?? join(modelDir, 'cmudict-en-us.dict'),
   };
   const vadPostSpeechMs = options.vadPostSpeechMs ?? 500;
-  const args: Array<readonly [string, string]> = [
-    ['-hmm', model.acousticModel],
-    ['-lm', model.languageModel],
-    ['-dict', model.dictionary],
-    ['-samprate', String(SAMPLE_RATE)],
-    // The detector counts 10 ms frames.
-    ['-vad_postspeech', String(Math.max(1, Math.round(vadPostSpeechMs / 10)))],
-    // Caps active HMMs per frame (default 30000), CMU's first speed tip: ~35% less CPU per stream with the
-    // same words on our flite sentences (WER 0.052 rms / 0.069 slt either way), so more streams per core.
-    ['-maxhmmpf', '3000'],
-  ];
-  for (const [key, value] of Object.entries(options.decoderArgs ?? {})) {
-    const at = args.findIndex(([k]) => k === key);
-    if (at >= 0) args.splice(at, 1);
-    args.push([key, value]);
-  }
+  // Uploads decode with the engine's own defaults, live streams with a speed cap (decision 0051).
+  const argsFor = (purpose: SpeechPurpose) =>
+    decoderArgs(model, {
+      purpose,
+      sampleRate: SAMPLE_RATE,
+      vadPostSpeechMs,
+      ...(options.decoderArgs ? { overrides: options.decoderArgs } : {}),
+    });
+  const args = { live: argsFor('live'), file: argsFor('file') };
 
   let native: PocketsphinxNative | undefined;
   let status: EngineStatus = { ready: true };
@@ -120,8 +115,8 @@ export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}
   // ps_init must never run twice at once: each creation waits for the previous one.
   let initTail: Promise<unknown> = Promise.resolve();
 
-  async function createDecoder(lib: PocketsphinxNative) {
-    const config = lib.createConfig(args);
+  async function createDecoder(lib: PocketsphinxNative, purpose: SpeechPurpose) {
+    const config = lib.createConfig(args[purpose]);
     if (!config) throw new SpeechError('ENGINE_FAILED', 'pocketsphinx rejected its decoder arguments.');
     try {
       const decoder = await lib.init(config);
@@ -167,7 +162,9 @@ export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}
         );
       }
       const lib = native;
-      const created = initTail.then(() => createDecoder(lib));
+      const created = initTail.then(() =>
+        createDecoder(lib, streamOptions.purpose === 'file' ? 'file' : 'live'),
+      );
       initTail = created.catch(() => undefined);
       const decoder = await created;
       if (closed) {
