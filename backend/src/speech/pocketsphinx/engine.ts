@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import type {
   EngineStatus,
   SpeechEngine,
-  SpeechPurpose,
   SpeechStream,
   SpeechStreamListener,
   SpeechStreamOptions,
@@ -45,7 +44,7 @@ export interface PocketsphinxEngineOptions {
   readonly vadPostSpeechMs?: number;
   /**
    * Extra decoder arguments, e.g. `{ '-vad_threshold': '3.0' }`; they win over the defaults (pocketsphinx's
-   * own for uploads, plus `-maxhmmpf 5000` for live streams: see `decoder-args`).
+   * own plus `-maxhmmpf 5000`: see `decoder-args`).
    */
   readonly decoderArgs?: Readonly<Record<string, string>>;
   /** Called after every decoded batch (metrics, the capacity benchmark). Keep it cheap. */
@@ -75,15 +74,11 @@ export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}
     dictionary: options.dictionary ?? join(modelDir, 'cmudict-en-us.dict'),
   };
   const vadPostSpeechMs = options.vadPostSpeechMs ?? 500;
-  // Uploads decode with the engine's own defaults, live streams with a speed cap (decision 0051).
-  const argsFor = (purpose: SpeechPurpose) =>
-    decoderArgs(model, {
-      purpose,
-      sampleRate: SAMPLE_RATE,
-      vadPostSpeechMs,
-      ...(options.decoderArgs ? { overrides: options.decoderArgs } : {}),
-    });
-  const args = { live: argsFor('live'), file: argsFor('file') };
+  const args = decoderArgs(model, {
+    sampleRate: SAMPLE_RATE,
+    vadPostSpeechMs,
+    ...(options.decoderArgs ? { overrides: options.decoderArgs } : {}),
+  });
 
   let native: PocketsphinxNative | undefined;
   let status: EngineStatus = { ready: true };
@@ -115,8 +110,8 @@ export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}
   // ps_init must never run twice at once: each creation waits for the previous one.
   let initTail: Promise<unknown> = Promise.resolve();
 
-  async function createDecoder(lib: PocketsphinxNative, purpose: SpeechPurpose) {
-    const config = lib.createConfig(args[purpose]);
+  async function createDecoder(lib: PocketsphinxNative) {
+    const config = lib.createConfig(args);
     if (!config) throw new SpeechError('ENGINE_FAILED', 'pocketsphinx rejected its decoder arguments.');
     try {
       const decoder = await lib.init(config);
@@ -162,9 +157,7 @@ export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}
         );
       }
       const lib = native;
-      const created = initTail.then(() =>
-        createDecoder(lib, streamOptions.purpose === 'file' ? 'file' : 'live'),
-      );
+      const created = initTail.then(() => createDecoder(lib));
       initTail = created.catch(() => undefined);
       const decoder = await created;
       if (closed) {
@@ -179,6 +172,8 @@ export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}
           sampleRate: SAMPLE_RATE,
           partialIntervalMs: options.partialIntervalMs ?? 200,
           vadPostSpeechMs,
+          // An upload: finals from each utterance decoded as a whole (decision 0052).
+          wholeUtterances: streamOptions.purpose === 'file',
           onDecode: options.onDecode,
         },
         (released) => streams.delete(released),
