@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 debian_packages=(
   libpocketsphinx3 pocketsphinx-en-us # default offline speech engine and its English model
+  pocketsphinx pocketsphinx-testdata  # the engine's own CLI and recorded human speech (accuracy test, bench)
   flite sox                           # synthesize and convert test speech
   pocketsphinx-testdata               # recorded human speech (goforward.raw) for the native example test
   chromium                            # headless browser for the H5 end-to-end tests

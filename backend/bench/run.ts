@@ -7,12 +7,13 @@
  *      from our Socket.IO client on loopback, end to end;
  *   3. mp3 decoding — CPU per stream-second of the mp3 stage (issue 7), at the rates recorders use;
  *   4. speech engines side by side (issue 5) — every engine available here through the one interface
- *      (`--only engines`, `--engines-levels 1,2,4`, `--engines-budget-s 60`);
+ *      (`--only engines`, `--engines-levels 1,2,4`, `--engines-budget-s 60`), followed by their accuracy on
+ *      recorded human speech against each engine on its own (issue 16; alone with `--only accuracy`);
  *   5. cluster (issue 6) — idle sockets one instance holds (memory per socket) and the extra latency of a
  *      broadcast reaching another instance through Redis (`--only cluster`; see `cluster.ts`).
  *
  * Usage: `npm run bench [-- --levels 1,2,4] [--repeat 3] [--budget-s 150] [--server-levels 1,2,4]
- * [--server-budget-s 170] [--keep-going] [--only engine|server|mp3|engines|cluster] [--quick]`. Without `--only`, each
+ * [--server-budget-s 170] [--keep-going] [--only engine|server|mp3|engines|accuracy|cluster] [--quick]`. Without `--only`, each
  * section runs in its own process. `--levels`, `--repeat` and `--budget-s` are
  * the engine bench's; `--quick` runs levels 1 and 2 of both. Each benchmark is bounded in time; numbers
  * depend on the machine and on what else runs on it, so each table prints the machine and its load average.
@@ -21,6 +22,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runAccuracyBench } from './accuracy';
 import { runBroadcastLatency, runIdleSockets } from './cluster';
 import { runEnginesBench } from './engines';
 import { runMp3DecodeBench } from './mp3-decode';
@@ -59,9 +61,12 @@ async function main(): Promise<void> {
     only !== 'server' &&
     only !== 'mp3' &&
     only !== 'engines' &&
+    only !== 'accuracy' &&
     only !== 'cluster'
   ) {
-    throw new Error(`--only takes engine, server, mp3, engines or cluster, not ${JSON.stringify(only)}`);
+    throw new Error(
+      `--only takes engine, server, mp3, engines, accuracy or cluster, not ${JSON.stringify(only)}`,
+    );
   }
   if (only === undefined) {
     // Each section in a fresh process: memory numbers are RSS deltas, and the allocator keeps what an
@@ -80,6 +85,7 @@ async function main(): Promise<void> {
   if (only === 'server') await serverBench(quick);
   if (only === 'mp3') await mp3Bench(quick);
   if (only === 'engines') await enginesBench(quick);
+  if (only === 'engines' || only === 'accuracy') await accuracyBench();
   if (only === 'cluster') await clusterBench(quick);
 }
 
@@ -200,6 +206,35 @@ async function enginesBench(quick: boolean): Promise<void> {
     `Audio per stream: ${(audioMs / 1000).toFixed(1)} s (the corpus above), 100 ms chunks, real-time pace.`,
   );
   console.log(`Machine: ${machine}.`);
+}
+
+// --- accuracy on recorded human speech against each engine on its own (issue 16) ---
+async function accuracyBench(): Promise<void> {
+  console.log('\n# Accuracy: our paths against the engine on its own, recorded human speech\n');
+  const { rows, words, conclusions } = await runAccuracyBench({ log: (line) => console.error(line) });
+  if (rows.length > 0) {
+    const reference = new Map(rows.filter((r) => r.reference).map((r) => [r.engine, r.wer]));
+    console.log(
+      table(
+        ['engine', 'path', 'WER %', 'Δ vs engine pt', 'wall s'],
+        rows.map((row) => {
+          const delta = (row.wer - (reference.get(row.engine) ?? Number.NaN)) * 100;
+          return [
+            row.engine,
+            row.path,
+            fixed(row.wer * 100, 1),
+            row.reference ? 'reference' : `${delta >= 0 ? '+' : ''}${fixed(delta, 1)}`,
+            fixed(row.seconds, 1),
+          ];
+        }),
+      ),
+    );
+    console.log(
+      `\nCorpus: Debian pocketsphinx-testdata, 10 human clips (LibriVox audiobook + read card names), ${words} ` +
+        'words: one word ≈ 1.1 points. Bounds (issue 16): uploads within 1 point, live within 2 of the engine.',
+    );
+  }
+  for (const line of conclusions) console.log(`Conclusion — ${line}.`);
 }
 
 async function mp3Bench(quick: boolean): Promise<void> {

@@ -102,6 +102,8 @@ export function createFileRecognizer(options: FileRecognizerOptions): FileRecogn
       run = await Transcription.open({
         engine: choice.engine,
         language: choice.language,
+        // The whole recording is at hand: the engine decodes each utterance as a whole (decision 0052).
+        purpose: 'file',
         userId: request.userId,
         sessionId,
         repository: options.repository,

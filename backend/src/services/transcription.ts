@@ -14,7 +14,7 @@ import type { AudioFormat, TranscriptRecord } from '@realtime-voice/shared/voice
 import { Mp3ToPcm } from '../audio/mp3-to-pcm';
 import type { TranscriptRepository } from '../db/transcript-repository';
 import { createLogger, type Logger } from '../log';
-import type { FinalHypothesis, SpeechEngine, SpeechStream } from '../speech';
+import type { FinalHypothesis, SpeechEngine, SpeechPurpose, SpeechStream } from '../speech';
 
 /** 16 kHz × 16-bit mono. */
 export const BYTES_PER_MS = 32;
@@ -48,6 +48,8 @@ export interface TranscriptionOptions {
   readonly repository: TranscriptRepository;
   readonly hooks: TranscriptionHooks;
   readonly now?: () => number;
+  /** A whole recording (an upload) or live audio; engines may decode a file for accuracy. Default `live`. */
+  readonly purpose?: SpeechPurpose;
   /** What `write` receives; default `pcm16le`. */
   readonly format?: AudioFormat;
   /**
@@ -107,7 +109,7 @@ export class Transcription {
     if (options.format === 'mp3') run.decoder = await Mp3ToPcm.create({ onPcm: (pcm) => run.writePcm(pcm) });
     run.stream = await options.engine
       .createStream(
-        { sampleRate: 16_000, language: options.language },
+        { sampleRate: 16_000, language: options.language, purpose: options.purpose ?? 'live' },
         {
           onPartial: (text) => {
             if (!run.closed && !run.failed && text.trim() !== '') {

@@ -26,9 +26,16 @@ export interface SpeechStreamListener {
   onError(error: Error & { code?: string }): void;
 }
 
+/**
+ * What a stream serves: `live` audio arrives as someone speaks (latency matters); `file` is a whole
+ * recording at hand (an upload: decode for accuracy). Engines may tune for it; default `live`.
+ */
+export type SpeechPurpose = 'live' | 'file';
+
 export interface SpeechStreamOptions {
   readonly sampleRate: number;
   readonly language?: string;
+  readonly purpose?: SpeechPurpose;
 }
 
 /** One recognition stream (one voice session). */

@@ -9,6 +9,7 @@ export type {
   EngineStatus,
   FinalHypothesis,
   SpeechEngine,
+  SpeechPurpose,
   SpeechStream,
   SpeechStreamListener,
   SpeechStreamOptions,

@@ -1,10 +1,24 @@
 /**
  * @module decoder-args — the one place pocketsphinx's decoder arguments are built.
  *
+ * pocketsphinx's own defaults (those of Debian's `pocketsphinx_continuous`) plus one speed cap,
+ * `-maxhmmpf` (active HMMs per frame, default 30000). The earlier cap of 3000 cost 4 points of word error
+ * rate on recorded human speech from a fresh decoder (43.5% against the CLI's 39.1%) while flite speech
+ * showed nothing: that was the gap of issue 16 (decision 0051). Uploads and live streams share these
+ * arguments (one decoder kind, so one pool); uploads differ in how the stream decodes (`wholeUtterances`,
+ * decision 0052), not in the decoder.
+ *
  * Every decoder of an engine gets the same arguments. The n-gram language model is not among them: the
  * engine loads it once per lane and hands it to each decoder (`ps_set_lm`), so `-lm` here is only where
  * that file is read from. `-dict` is replaced by the vocabulary the model knows (see `vocabulary.ts`).
  */
+
+/**
+ * Active HMMs per frame. 3000 lost the CLI's words on human speech; 3500, 4000, 5000 and no cap all give
+ * them (decision 0051). 4000 keeps a margin above the drop-off at less CPU per stream than 5000, which
+ * decides how many live sessions a core carries (decision 0047).
+ */
+export const MAX_HMM_PER_FRAME = 4000;
 
 export interface ModelPaths {
   /** Directory of the acoustic model (`mdef`, `means`, …). */
@@ -40,9 +54,7 @@ export function buildDecoderArgs(
     ['-samprate', String(settings.sampleRate)],
     // The detector counts 10 ms frames.
     ['-vad_postspeech', String(Math.max(1, Math.round(settings.vadPostSpeechMs / 10)))],
-    // Caps active HMMs per frame (default 30000), CMU's first speed tip: ~35% less CPU per stream with the
-    // same words on our flite sentences (WER 0.052 rms / 0.069 slt either way), so more streams per core.
-    ['-maxhmmpf', '3000'],
+    ['-maxhmmpf', String(MAX_HMM_PER_FRAME)],
   ];
   let languageModel = model.languageModel;
   for (const [key, value] of Object.entries(settings.overrides ?? {})) {

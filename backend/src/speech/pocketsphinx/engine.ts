@@ -47,8 +47,8 @@ export interface PocketsphinxEngineOptions {
    */
   readonly vadPostSpeechMs?: number;
   /**
-   * Extra decoder arguments, e.g. `{ '-vad_threshold': '3.0' }`; they win over the defaults (which add
-   * `-maxhmmpf 3000` to pocketsphinx's own).
+   * Extra decoder arguments, e.g. `{ '-vad_threshold': '3.0' }`; they win over the defaults (pocketsphinx's
+   * own plus `-maxhmmpf 4000`: see `decoder-args`).
    */
   readonly decoderArgs?: Readonly<Record<string, string>>;
   /** Called after every decoded batch (metrics, the capacity benchmark). Keep it cheap. */
@@ -230,6 +230,8 @@ export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}
           sampleRate: SAMPLE_RATE,
           partialIntervalMs: options.partialIntervalMs ?? 200,
           vadPostSpeechMs,
+          // An upload: finals from each utterance decoded as a whole (decision 0052).
+          wholeUtterances: streamOptions.purpose === 'file',
           onDecode: options.onDecode,
         },
         async (state) => {

@@ -46,6 +46,8 @@ export function laneNative(native: PocketsphinxNative, lane: Lane): Pocketsphinx
     ...native,
     startUtt: (ps: DecoderHandle) => q.run(() => native.startUtt(ps)),
     processRaw: (ps, samples) => q.run(() => native.processRaw(ps, samples)),
+    // Scores against the lane's shared language model like processRaw: never beside another call.
+    processFullUtterance: (ps, samples) => q.run(() => native.processFullUtterance(ps, samples)),
     getHyp: (ps) => q.run(() => native.getHyp(ps)),
     endUtt: (ps) => q.run(() => native.endUtt(ps)),
   };

@@ -31,6 +31,11 @@ export interface PocketsphinxNative {
   startUtt(decoder: DecoderHandle): Promise<number>;
   /** `ps_process_raw(ps, data, n, no_search = FALSE, full_utt = FALSE)`; frames searched or < 0. */
   processRaw(decoder: DecoderHandle, samples: Int16Array): Promise<number>;
+  /**
+   * `ps_process_raw(ps, data, n, FALSE, full_utt = TRUE)`: the whole utterance at once, so cepstral mean
+   * normalisation uses this utterance's own mean instead of a running estimate.
+   */
+  processFullUtterance(decoder: DecoderHandle, samples: Int16Array): Promise<number>;
   /** Cheap flag read (no search), so it runs synchronously — still only between serialized calls. */
   inSpeech(decoder: DecoderHandle): boolean;
   getHyp(decoder: DecoderHandle): Promise<string | null>;
@@ -265,6 +270,7 @@ export function loadPocketsphinx(paths: { sphinxbase: string; pocketsphinx: stri
     init: (config) => callAsync(psInit, config),
     startUtt: (ps) => callAsync(psStartUtt, ps),
     processRaw: (ps, samples) => callAsync(psProcessRaw, ps, samples, samples.length, 0, 0),
+    processFullUtterance: (ps, samples) => callAsync(psProcessRaw, ps, samples, samples.length, 0, 1),
     inSpeech: (ps) => psGetInSpeech(ps) !== 0,
     getHyp: (ps) => callAsync(psGetHyp, ps, null),
     endUtt: (ps) => callAsync(psEndUtt, ps),

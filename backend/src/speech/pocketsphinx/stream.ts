@@ -41,6 +41,12 @@ export interface StreamSettings {
   readonly partialIntervalMs: number;
   /** The detector's hangover after speech (`-vad_postspeech`), used to place an utterance's end. */
   readonly vadPostSpeechMs: number;
+  /**
+   * Uploads: decode each utterance the detector found once more as a whole (`full_utt`), so cepstral mean
+   * normalisation uses the utterance's own mean rather than the running estimate live audio must use
+   * (decision 0052). Costs a second decoding pass; finals only, partials stay live.
+   */
+  readonly wholeUtterances?: boolean;
   readonly onDecode?: (sample: DecodeSample) => void;
 }
 
@@ -83,6 +89,8 @@ export class PocketsphinxStream implements SpeechStream {
   private inUtterance = true;
   /** A native call failed: the decoder's state is unknown and it must not be reused. */
   private broken = false;
+  /** With `wholeUtterances`: the samples since the last utterance ended, for its whole-utterance pass. */
+  private heard: Int16Array[] = [];
 
   constructor(
     private readonly native: PocketsphinxNative,
@@ -163,6 +171,7 @@ export class PocketsphinxStream implements SpeechStream {
         if (this.stopped) return;
         if (searched < 0) throw new SpeechError('ENGINE_FAILED', 'pocketsphinx failed to process audio.');
         this.samplesDone += samples.length;
+        if (this.settings.wholeUtterances) this.heard.push(samples);
         const positionMs = this.msOf(this.samplesDone);
         const batchMs = this.msOf(samples.length);
         const inSpeech = this.native.inSpeech(decoder);
@@ -205,7 +214,9 @@ export class PocketsphinxStream implements SpeechStream {
     if ((await this.native.endUtt(decoder)) < 0) {
       throw new SpeechError('ENGINE_FAILED', 'pocketsphinx failed to end an utterance.');
     }
-    const hyp = await this.native.getHyp(decoder);
+    const hyp = this.settings.wholeUtterances
+      ? await this.decodeWhole(decoder)
+      : await this.native.getHyp(decoder);
     if (this.stopped) return;
     const text = hyp?.trim() ?? '';
     // The detector reports the end only after its hangover of silence; the speech ended that much earlier.
@@ -228,6 +239,27 @@ export class PocketsphinxStream implements SpeechStream {
       }
       this.inUtterance = true;
     }
+  }
+
+  /** Decodes the samples heard since the last utterance as one utterance; its hypothesis. */
+  private async decodeWhole(decoder: DecoderHandle): Promise<string | null> {
+    const parts = this.heard;
+    this.heard = [];
+    const audio = new Int16Array(parts.reduce((n, part) => n + part.length, 0));
+    if (audio.length === 0) return null;
+    let at = 0;
+    for (const part of parts) {
+      audio.set(part, at);
+      at += part.length;
+    }
+    if (
+      (await this.native.startUtt(decoder)) < 0 ||
+      (await this.native.processFullUtterance(decoder, audio)) < 0 ||
+      (await this.native.endUtt(decoder)) < 0
+    ) {
+      throw new SpeechError('ENGINE_FAILED', 'pocketsphinx failed to decode an utterance as a whole.');
+    }
+    return this.native.getHyp(decoder);
   }
 
   /** Takes up to one batch of pending audio as aligned 16-bit samples. */
