@@ -36,11 +36,15 @@ async function spoken(sentences: readonly string[], voice: 'rms' | 'slt') {
 }
 
 /** Decodes `pcm` in one stream and returns its finals' text. */
-async function transcribe(engine: PocketsphinxEngine, pcm: Uint8Array): Promise<string[]> {
+async function transcribe(
+  engine: PocketsphinxEngine,
+  pcm: Uint8Array,
+  purpose: 'live' | 'file' = 'live',
+): Promise<string[]> {
   const finals: string[] = [];
   const errors: SpeechError[] = [];
   const stream = await engine.createStream(
-    { sampleRate: 16_000 },
+    { sampleRate: 16_000, purpose },
     {
       onPartial: () => {},
       onFinal: (final) => finals.push(final.text),
@@ -78,6 +82,21 @@ describe('pocketsphinx decoder pool', () => {
     expect(reused.poolStats()).toMatchObject({ live: 0, idle: 1, reusing: true });
     expect(freshText).toHaveLength(2);
     expect(reusedText).toEqual(freshText);
+  }, 120_000);
+
+  it('an upload decodes on a fresh decoder used once (a reset one gives other whole-utterance words), and the warm set is refilled', async () => {
+    const pcm = await spoken(['the quick brown fox jumps over the lazy dog'], 'slt');
+    const once = engineWith({ maxStreams: 1, warmDecoders: 0, lanes: 1 });
+    const freshText = await transcribe(once, pcm, 'file');
+
+    const pooled = engineWith({ maxStreams: 2, warmDecoders: 2, lanes: 1 });
+    await pooled.whenWarm();
+    // Two live streams first, so every idle decoder has been used and reset.
+    await transcribe(pooled, pcm);
+    await transcribe(pooled, pcm);
+    expect(await transcribe(pooled, pcm, 'file')).toEqual(freshText);
+    // The upload's decoder was freed, not kept; a refill brings the warm set back to two.
+    await expect.poll(() => pooled.poolStats(), { timeout: 20_000 }).toMatchObject({ live: 0, idle: 2 });
   }, 120_000);
 
   it('a start whose signal aborts while it waits for a decoder creates nothing', async () => {

@@ -30,6 +30,14 @@ export interface DecoderPoolOptions {
   readonly vocabularySize?: number;
 }
 
+export interface AcquireOptions {
+  /**
+   * A decoder never used before (an upload: its whole-utterance pass gives other words on a reset decoder
+   * than on a fresh one — decision 0052). Release it with `reusable: false`.
+   */
+  readonly fresh?: boolean;
+}
+
 /** A decoder lent to a stream, with the lane its native calls must go through. */
 export interface PooledDecoder {
   readonly decoder: DecoderHandle;
@@ -196,6 +204,28 @@ export function createDecoderPool(
     trimTimer.unref();
   }
 
+  /** Creates idle decoders until `keepIdle` are, within `poolSize`. */
+  async function fill(): Promise<void> {
+    while (!closed && idle.length < keepIdle && live + idle.length < poolSize) {
+      const entry = await createDecoder();
+      if (keepable()) idle.push(entry);
+      else {
+        await destroy(entry);
+        return;
+      }
+    }
+  }
+
+  let refilling: Promise<void> | undefined;
+  /** Refills the warm set off the request path, one refill at a time. */
+  function refill(): void {
+    refilling ??= fill()
+      .catch(() => undefined)
+      .finally(() => {
+        refilling = undefined;
+      });
+  }
+
   function takeIdle(): PooledDecoder | undefined {
     if (idle.length === 0) return undefined;
     // Spread live streams over the lanes: take an idle decoder from the least busy lane.
@@ -228,7 +258,7 @@ export function createDecoderPool(
      * A decoder ready for a new stream (an utterance started). Refused with `ENGINE_BUSY` when `poolSize`
      * decoders are lent; rejects with the signal's reason (creating nothing) when it aborts first.
      */
-    async acquire(signal?: AbortSignal): Promise<PooledDecoder> {
+    async acquire(signal?: AbortSignal, how: AcquireOptions = {}): Promise<PooledDecoder> {
       if (closed) throw new SpeechError('ENGINE_CLOSED', 'The pocketsphinx engine is closed.');
       signal?.throwIfAborted();
       if (live >= poolSize) {
@@ -240,7 +270,11 @@ export function createDecoderPool(
       live++;
       let entry: PooledDecoder | undefined;
       try {
-        entry = takeIdle();
+        if (how.fresh) {
+          // Still at most `poolSize` decoders alive: a fresh one replaces an idle one when they would not fit.
+          const spare = live + idle.length > poolSize ? takeIdle() : undefined;
+          if (spare) await destroy(spare);
+        } else entry = takeIdle();
         const reused = entry !== undefined;
         if (!entry) {
           entry = await createDecoder(signal);
@@ -277,7 +311,11 @@ export function createDecoderPool(
         keep = (await entry.lane.queue.run(() => native.endUtt(entry.decoder))) >= 0 && keepable();
       }
       if (keep) idle.push(entry);
-      else await destroy(entry);
+      else {
+        await destroy(entry);
+        // A decoder used once (an upload's) or broken leaves a gap in the warm set: refill it off the path.
+        if (!closed && !state.reusable) refill();
+      }
       if (live === 0) scheduleTrim();
     },
 
@@ -287,14 +325,7 @@ export function createDecoderPool(
      */
     async warm(count = keepIdle): Promise<void> {
       keepIdle = Math.max(keepIdle, Math.min(poolSize, Math.floor(count)));
-      while (!closed && idle.length < keepIdle && live + idle.length < poolSize) {
-        const entry = await createDecoder();
-        if (keepable()) idle.push(entry);
-        else {
-          await destroy(entry);
-          return;
-        }
-      }
+      await fill();
     },
 
     stats(): PoolStats {
@@ -313,6 +344,8 @@ export function createDecoderPool(
 
   async function shutDown(): Promise<void> {
     closed = true;
+    // A refill in progress sees `closed` and frees what it made.
+    await refilling;
     await inits.drained();
     await Promise.all(idle.splice(0).map((entry) => destroy(entry)));
     clearTimeout(trimTimer);
