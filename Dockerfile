@@ -75,11 +75,19 @@ WORKDIR /app
 COPY --from=build /src/backend/dist/package.json ./package.json
 COPY --from=build /src/backend/package.json /tmp/backend-package.json
 # sherpa-onnx-node (native, ~32 MB) only when a model is baked in, at the version backend/package.json pins.
+# better-sqlite3 needs only its .node file at run time: its SQLite sources and, when it was compiled here
+# (no prebuilt binary reachable), the objects of the build go (~26 MB).
 RUN npm install --omit=dev --no-audit --no-fund --no-package-lock \
  && if [ -n "$SHERPA_MODEL" ]; then \
       npm install --omit=dev --no-audit --no-fund --no-package-lock --no-save \
         "sherpa-onnx-node@$(node -p "require('/tmp/backend-package.json').dependencies['sherpa-onnx-node']")"; \
     fi \
+ && cd node_modules/better-sqlite3 \
+ && mv build/Release/better_sqlite3.node /tmp/ \
+ && rm -rf build deps src \
+ && mkdir -p build/Release \
+ && mv /tmp/better_sqlite3.node build/Release/ \
+ && cd /app \
  && npm cache clean --force
 
 # ---- runtime -------------------------------------------------------------------------------------------
