@@ -14,9 +14,23 @@
 # SHERPA_MODEL_SHA256 overrides the expected archive checksum (see docs/engines.md).
 #
 #   docker build --build-arg SHERPA_MODEL=bilingual-zh-en -t realtime-voice .
+#
+# Mirrors (e.g. in mainland China), see docs/deploy-cloud-hosting.md: NPM_REGISTRY is the npm registry the
+# build installs from; DEBIAN_MIRROR replaces http://deb.debian.org in the runtime's apt sources (a mirror
+# serving /debian and /debian-security, over http: the slim image has no CA certificates for apt).
+#
+#   docker build --build-arg NPM_REGISTRY=https://registry.example.cn/ \
+#     --build-arg DEBIAN_MIRROR=http://mirrors.example.cn -t realtime-voice .
+#
+# NODE_IMAGE / NODE_SLIM_IMAGE name the base images (defaults: Docker Hub's official Node 20 images);
+# `npm run image:test` builds from locally made stand-ins (scripts/image/base.sh).
+ARG NODE_IMAGE=node:20-bookworm
+ARG NODE_SLIM_IMAGE=node:20-bookworm-slim
 
 # ---- build: install the workspace, bundle the server, build the H5 app --------------------------------
-FROM node:20-bookworm AS build
+FROM ${NODE_IMAGE} AS build
+ARG NPM_REGISTRY=https://registry.npmjs.org/
+ENV npm_config_registry=${NPM_REGISTRY}
 WORKDIR /src
 # Manifests first so the npm ci layer is cached until dependencies change.
 COPY package.json package-lock.json tsconfig.json ./
@@ -52,37 +66,50 @@ RUN mkdir -p /models \
     esac
 
 # ---- deps: only the runtime (native) dependencies the bundle leaves external ---------------------------
-FROM node:20-bookworm AS deps
+FROM ${NODE_IMAGE} AS deps
 ARG SHERPA_MODEL=
+ARG NPM_REGISTRY=https://registry.npmjs.org/
+ENV npm_config_registry=${NPM_REGISTRY}
 WORKDIR /app
 # dist/package.json is written by the build and lists exactly the externals (better-sqlite3, koffi),
 # pinned to the versions in backend/package.json.
 COPY --from=build /src/backend/dist/package.json ./package.json
 COPY --from=build /src/backend/package.json /tmp/backend-package.json
 # sherpa-onnx-node (native, ~32 MB) only when a model is baked in, at the version backend/package.json pins.
+# better-sqlite3 needs only its .node file at run time: its SQLite sources and, when it was compiled here
+# (no prebuilt binary reachable), the objects of the build go (~26 MB).
 RUN npm install --omit=dev --no-audit --no-fund --no-package-lock \
  && if [ -n "$SHERPA_MODEL" ]; then \
       npm install --omit=dev --no-audit --no-fund --no-package-lock --no-save \
         "sherpa-onnx-node@$(node -p "require('/tmp/backend-package.json').dependencies['sherpa-onnx-node']")"; \
     fi \
+ && cd node_modules/better-sqlite3 \
+ && mv build/Release/better_sqlite3.node /tmp/ \
+ && rm -rf build deps src \
+ && mkdir -p build/Release \
+ && mv /tmp/better_sqlite3.node build/Release/ \
+ && cd /app \
  && npm cache clean --force
 
 # ---- runtime -------------------------------------------------------------------------------------------
-FROM node:20-bookworm-slim AS runtime
+FROM ${NODE_SLIM_IMAGE} AS runtime
+ARG DEBIAN_MIRROR=http://deb.debian.org
 # pocketsphinx (libraries + US English model) is the default speech engine.
 # No file capability to bind port 80 as non-root: it runs node in glibc's secure-execution mode, where
 # MALLOC_ARENA_MAX (and Node's NODE_OPTIONS) are ignored — measured. Port 8080 needs none.
-RUN apt-get update \
+RUN sed -i "s|http://deb.debian.org|${DEBIAN_MIRROR%/}|g" /etc/apt/sources.list.d/debian.sources \
+ && apt-get update \
  && apt-get install -y --no-install-recommends libpocketsphinx3 pocketsphinx-en-us \
  && rm -rf /var/lib/apt/lists/*
+# One variable per ENV line, so that additions merge without conflicts.
+ENV NODE_ENV=production
 # MALLOC_ARENA_MAX: each decoder allocates ~100 MiB; fewer glibc arenas keep freed memory from piling up
 # (measured: RSS after repeated sessions levels off instead of growing).
-ENV NODE_ENV=production \
-    MALLOC_ARENA_MAX=2 \
-    PORT=8080 \
-    AUTH_TRUST_WX_HEADERS=true \
-    DATABASE_URL=file:/app/data/realtime-voice.db \
-    STATIC_DIR=/app/public
+ENV MALLOC_ARENA_MAX=2
+ENV PORT=8080
+ENV AUTH_TRUST_WX_HEADERS=true
+ENV DATABASE_URL=file:/app/data/realtime-voice.db
+ENV STATIC_DIR=/app/public
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/backend/dist/server.mjs /src/backend/dist/package.json ./dist/

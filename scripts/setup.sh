@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the server and the tests need on a fresh Debian 12 machine, idempotently:
-# Debian packages (speech engine + model, test speech synthesis, headless Chromium), npm packages
+# Debian packages (speech engine + model, test speech synthesis, headless Chromium, image building), npm packages
 # (`npm ci`), and the H5 app the server serves at `/`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,7 @@ debian_packages=(
   mariadb-server redis-server         # MySQL and Redis for the multi-instance tests (started by the tests)
   lame                                # encode test speech as mp3 (Alipay's recorder format)
   python3 make g++                    # better-sqlite3 builds from source (its prebuilt host is unreachable)
+  debootstrap buildah                 # npm run image:test: a local Debian base, then build and run the image
 )
 
 missing=()

@@ -52,6 +52,19 @@ function envOf(instructions: readonly Instruction[], stage: string): Record<stri
   return env;
 }
 
+/** `${NAME}` in a FROM line replaced by the default of the ARG declared before the first FROM. */
+function resolveGlobalArgs(instructions: readonly Instruction[], text: string): string {
+  const defaults = new Map(
+    instructions
+      .filter((i) => i.stage === '' && i.op === 'ARG')
+      .map((i) => [i.args.split('=')[0]!, i.args.split('=').slice(1).join('=')] as const),
+  );
+  return text.replace(/\$\{(\w+)\}/g, (_, name: string) => defaults.get(name) ?? `\${${name}}`);
+}
+
+/** `${NAME}` as written in a Dockerfile (a plain string here, not a template). */
+const shellVar = (name: string) => `\${${name}}`;
+
 function copies(instructions: readonly Instruction[]) {
   return instructions
     .filter((i) => i.op === 'COPY')
@@ -103,7 +116,7 @@ describe('Dockerfile', () => {
   it('is multi-stage and runs as a non-root user in production mode on port 8080, without file capabilities', () => {
     const stages = dockerfile.filter((i) => i.op === 'FROM');
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    expect(stages.at(-1)?.args).toMatch(/-slim\b/);
+    expect(resolveGlobalArgs(dockerfile, stages.at(-1)!.args)).toMatch(/^node:20-bookworm-slim AS runtime$/);
     const final = dockerfile.filter((i) => i.stage === finalStage);
     const user = final.filter((i) => i.op === 'USER').at(-1)?.args;
     expect(user).toBeDefined();
@@ -120,6 +133,37 @@ describe('Dockerfile', () => {
     const apt = final.find((i) => i.op === 'RUN' && i.args.includes('apt-get install'))?.args ?? '';
     expect(apt).toContain('libpocketsphinx3');
     expect(apt).toContain('pocketsphinx-en-us');
+  });
+
+  it('takes its base images and mirrors as build arguments, defaulting to the official ones', () => {
+    // Without build arguments it builds from Docker Hub's Node 20 images, as Cloud Hosting does.
+    const bases = dockerfile
+      .filter((i) => i.op === 'FROM' && !/^build\b/.test(i.args))
+      .map((i) => resolveGlobalArgs(dockerfile, i.args).split(/\s+/)[0]);
+    expect(bases).toEqual(['node:20-bookworm', 'node:20-bookworm', 'node:20-bookworm-slim']);
+    // Every stage that installs from npm does so from NPM_REGISTRY, default npm's own registry.
+    for (const stage of ['build', 'deps']) {
+      const lines = dockerfile.filter((i) => i.stage === stage);
+      expect(lines.find((i) => i.op === 'ARG' && i.args.startsWith('NPM_REGISTRY='))?.args).toBe(
+        'NPM_REGISTRY=https://registry.npmjs.org/',
+      );
+      expect(envOf(dockerfile, stage).npm_config_registry).toBe(shellVar('NPM_REGISTRY'));
+    }
+    // The runtime's apt uses DEBIAN_MIRROR in place of deb.debian.org, before it updates.
+    const runtime = dockerfile.filter((i) => i.stage === finalStage);
+    expect(runtime.find((i) => i.op === 'ARG' && i.args.startsWith('DEBIAN_MIRROR='))?.args).toBe(
+      'DEBIAN_MIRROR=http://deb.debian.org',
+    );
+    const apt = runtime.find((i) => i.op === 'RUN' && i.args.includes('apt-get update'))?.args ?? '';
+    const mirrored = apt.indexOf(shellVar('DEBIAN_MIRROR%/'));
+    expect(mirrored).toBeGreaterThan(-1);
+    expect(mirrored).toBeLessThan(apt.indexOf('apt-get update'));
+    // No mirror host is written into the file: only the official defaults appear.
+    const hosts = readFileSync(join(ROOT, 'Dockerfile'), 'utf8')
+      .split('\n')
+      .filter((line) => !/^\s*#/.test(line))
+      .flatMap((line) => [...line.matchAll(/https?:\/\/([\w.-]+)/g)].map((m) => m[1]));
+    expect(new Set(hosts)).toEqual(new Set(['registry.npmjs.org', 'deb.debian.org']));
   });
 
   it('copies only files that exist and that .dockerignore lets through', () => {
