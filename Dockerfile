@@ -21,6 +21,7 @@ WORKDIR /src
 # Manifests first so the npm ci layer is cached until dependencies change.
 COPY package.json package-lock.json tsconfig.json ./
 COPY shared/package.json shared/
+COPY shared/socket.io-miniprogram/package.json shared/socket.io-miniprogram/
 COPY backend/package.json backend/
 COPY frontend/package.json frontend/
 # better-sqlite3 compiles from source when its prebuilt binary cannot be downloaded (python3/make/g++

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 debian_packages=(
   libpocketsphinx3 pocketsphinx-en-us # default offline speech engine and its English model
   flite sox                           # synthesize and convert test speech
+  pocketsphinx-testdata               # recorded human speech (goforward.raw) for the native example test
   chromium                            # headless browser for the H5 end-to-end tests
   mariadb-server redis-server         # MySQL and Redis for the multi-instance tests (started by the tests)
   lame                                # encode test speech as mp3 (Alipay's recorder format)

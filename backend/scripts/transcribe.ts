@@ -15,13 +15,13 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { io, webSocketTransport } from '@realtime-voice/shared/socketio';
 import {
   VOICE_NAMESPACE,
   type VoiceClientToServerEvents,
   type VoiceError,
   type VoiceServerToClientEvents,
 } from '@realtime-voice/shared/voice';
+import { io, webSocketTransport } from 'socket.io-miniprogram';
 import WebSocket from 'ws';
 import { parseWav, requireSpeechFormat } from '../src/speech';
 

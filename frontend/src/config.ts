@@ -16,7 +16,11 @@
  * On mp-weixin, when both `VITE_CLOUD_ENV` and `VITE_CLOUD_SERVICE` are set the app talks to the backend
  * through Cloud Hosting (`wx.cloud.connectContainer` / `callContainer`: no domain, no ICP filing);
  * otherwise it uses `VITE_SERVER_URL` with `wx.connectSocket` / `wx.request`.
+ *
+ * `main.ts` reads it once (`readConfig(import.meta.env)`) and provides it on the app.
  */
+import type { InjectionKey } from 'vue';
+import { injectStrict } from './utils/inject';
 
 /** The resolved configuration. */
 export interface AppConfig {
@@ -66,5 +70,9 @@ export function readConfig(env: EnvSource): AppConfig {
   };
 }
 
-/** The app's configuration. */
-export const config: AppConfig = readConfig(import.meta.env as EnvSource);
+export const APP_CONFIG_KEY: InjectionKey<AppConfig> = Symbol('AppConfig');
+
+/** The app's configuration, as `main.ts` read it (in a setup store or a component's setup). */
+export function useAppConfig(): AppConfig {
+  return injectStrict(APP_CONFIG_KEY);
+}

@@ -26,8 +26,11 @@ import { build } from 'esbuild';
 /** Which client to bundle. */
 export type BundleSubject = 'ours' | 'socket.io-client';
 
-/** `esm` is what ships; `iife` is the same code as a classic script for the vm test. */
-export type BundleFormat = 'esm' | 'iife';
+/**
+ * `esm` is what is measured (and shipped as the package's `index.mjs`); `cjs` the same for `require` and
+ * mini-programs (the package's `index.js` and `miniprogram/`); `iife` a classic script for the vm test.
+ */
+export type BundleFormat = 'esm' | 'cjs' | 'iife';
 
 /** One bundle and its sizes. */
 export interface BundleResult {
@@ -83,7 +86,8 @@ export async function bundleClient(
     minify: true,
     metafile: true,
     target: BUNDLE_TARGET,
-    format,
+    // CommonJS is the ESM build with its export statement rewritten (see toCommonJs).
+    format: format === 'cjs' ? 'esm' : format,
     logLevel: 'silent',
     // Dropping legal comments keeps both sides comparable: socket.io-client carries none worth shipping.
     legalComments: 'none',
@@ -127,12 +131,14 @@ export async function bundleClient(
   const file = result.outputFiles?.[0];
   if (!file) throw new Error(`esbuild produced no output for ${subject} (${format})`);
   const inputs = Object.values(result.metafile?.outputs ?? {})[0]?.inputs ?? {};
+  const code = format === 'cjs' ? toCommonJs(file.text) : file.text;
+  const bytes = Buffer.from(code);
   return {
     subject,
     format,
-    code: file.text,
-    raw: file.contents.byteLength,
-    gzip: gzipSync(file.contents, { level: 9 }).byteLength,
+    code,
+    raw: bytes.byteLength,
+    gzip: gzipSync(bytes, { level: 9 }).byteLength,
     modules: Object.entries(inputs)
       .map(([path, input]) => ({
         path: relative(repoDir, resolve(process.cwd(), path)),
@@ -140,6 +146,28 @@ export async function bundleClient(
       }))
       .sort((a, b) => b.bytes - a.bytes),
   };
+}
+
+/**
+ * The ESM bundle as CommonJS: its one closing `export{a as b,…};` becomes `module.exports={b:a,…};`.
+ * esbuild's own CommonJS output wraps the same code in ~250 B of interop helpers (`__toCommonJS`,
+ * getters per export) that a mini-program would ship for nothing; a bundle has no imports to convert.
+ *
+ * @example
+ * toCommonJs('var a=1;export{a as io};'); // 'var a=1;module.exports={io:a};'
+ */
+export function toCommonJs(esm: string): string {
+  const tail = /export\s*\{([^}]*)\};?\s*$/.exec(esm);
+  if (!tail || /^\s*(?:import|export)\b|[;}]\s*(?:import|export)\s*[{*]/m.test(esm.slice(0, tail.index)))
+    throw new Error('toCommonJs: expected one export statement at the end and no other import/export');
+  const entries = (tail[1] as string)
+    .split(',')
+    .filter((item) => item.trim())
+    .map((item) => {
+      const [local, exported = local] = item.trim().split(/\s+as\s+/) as [string, string?];
+      return `${exported}:${local}`;
+    });
+  return `${esm.slice(0, tail.index)}module.exports={${entries.join(',')}};\n`;
 }
 
 /** Bytes as `12,345`. */

@@ -6,13 +6,25 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import type { ClientError } from '../src/socketio/index';
-import { client, closeClients, once, openPacket, type RawServer, startRawServer } from './support/server';
+import {
+  client,
+  closeClients,
+  once,
+  openPacket,
+  type RawServer,
+  startRawServer,
+  startServer,
+  type TestServer,
+} from './support/server';
 
 let raw: RawServer | undefined;
+let official: TestServer | undefined;
 afterEach(async () => {
   closeClients();
   await raw?.close();
+  await official?.close();
   raw = undefined;
+  official = undefined;
 });
 
 type Frame = string | Buffer;
@@ -48,6 +60,18 @@ const cases: Array<[string, Frame[]]> = [
   ['binary frame when none expected', [Buffer.from([1, 2, 3])]],
   ['text frame while an attachment is expected', ['451-["a",{"_placeholder":true,"num":0}]', '42["b"]']],
   ['second handshake', [openPacket()]],
+  // Issue 12 §5: 6 KB of nesting made the recursive walkers throw RangeError out of the data handler.
+  [
+    'binary packet nested 3,000 deep',
+    [`451-["a",${'['.repeat(3000)}{"_placeholder":true,"num":0}${']'.repeat(3000)}]`],
+  ],
+  [
+    'binary packet nested 3,000 deep, completed',
+    [`451-["a",${'{"a":'.repeat(3000)}{"_placeholder":true,"num":0}${'}'.repeat(3000)}]`, Buffer.from([1])],
+  ],
+  // socket.io-parser 4.2.6+ refuses more than 10 (its maxAttachments default): so does this client.
+  ['more than 10 attachments', ['4511-["a",{"_placeholder":true,"num":0}]']],
+  ['a billion attachments', ['451000000000-["a",{"_placeholder":true,"num":0}]']],
 ];
 
 describe('malformed frames', () => {
@@ -97,5 +121,29 @@ describe('malformed frames', () => {
     expect(reasons.sort()).toEqual(['a:parse error', 'b:parse error']);
     expect(a.id).toBe('/a1');
     expect(b.id).toBe('/b1');
+  });
+});
+
+describe('a hostile official socket.io server (issue 12 §5)', () => {
+  it('a binary event nested 1,000 deep (the official encoder overflows at 3,000) closes the connection with PARSE_ERROR; the client lives on and reconnects', async () => {
+    official = await startServer();
+    let deep: unknown = Buffer.from([1, 2, 3]);
+    for (let level = 0; level < 1000; level++) deep = [deep];
+    let connections = 0;
+    official.io.on('connection', (serverSocket) => {
+      // Only the first connection misbehaves; its encoder is socket.io-parser's, so this is a real frame.
+      if (connections++ === 0) serverSocket.emit('deep', deep);
+      else serverSocket.emit('fine', Buffer.from([4]));
+    });
+    const socket = client(official.url);
+    const deepEvents: unknown[] = [];
+    socket.on('deep', (value) => deepEvents.push(value));
+    const [reason, details] = await once<[string, ClientError]>(socket, 'disconnect');
+    expect(reason).toBe('parse error');
+    expect(details.code).toBe('PARSE_ERROR');
+    const [fine] = await once<[ArrayBuffer]>(socket, 'fine');
+    expect(new Uint8Array(fine)).toEqual(new Uint8Array([4]));
+    expect(deepEvents).toEqual([]);
+    expect(connections).toBe(2);
   });
 });

@@ -94,25 +94,37 @@ describe('packets', () => {
     });
     const socket = client(server.url);
     await once(socket, 'connect');
-    const kinds = everyBinaryKind();
-    const payload = { ...kinds, list: [kinds.uint8, { inner: kinds.dataView }], text: 'mixed' };
-    const [ack, second] = await new Promise<[{ back: Record<string, unknown> }, unknown[]]>((resolve) =>
-      socket.emit('echo', payload, (a: { back: Record<string, unknown> }, b: unknown[]) => resolve([a, b])),
-    );
-    const onServer = received[0] as Record<string, unknown>;
-    for (const [name, value] of Object.entries(kinds)) {
-      // The server got exactly the bytes of each view, as Buffers.
-      expect(Buffer.isBuffer(onServer[name]), name).toBe(true);
-      expect(bytesOf(onServer[name]), name).toEqual(bytesOf(value));
-      // And the ack brought them back as ArrayBuffers (what mini-programs deliver).
-      expect(ack.back[name], name).toBeInstanceOf(ArrayBuffer);
-      expect(bytesOf(ack.back[name]), name).toEqual(bytesOf(value));
+    const all = everyBinaryKind();
+    const names = Object.keys(all);
+    // At most 10 attachments per packet (socket.io-parser 4.2.6+'s maxAttachments default, which this
+    // client enforces too: decision 0016): 6 kinds, arrayBuffer, 2 nested, and the ack's extra one.
+    for (let start = 0; start < names.length; start += 6) {
+      const kinds = Object.fromEntries(names.slice(start, start + 6).map((name) => [name, all[name]]));
+      const payload = {
+        ...kinds,
+        arrayBuffer: all.arrayBuffer,
+        list: [all.uint8, { inner: all.dataView }],
+        text: 'mixed',
+      };
+      received.length = 0;
+      const [ack, second] = await new Promise<[{ back: Record<string, unknown> }, unknown[]]>((resolve) =>
+        socket.emit('echo', payload, (a: { back: Record<string, unknown> }, b: unknown[]) => resolve([a, b])),
+      );
+      const onServer = received[0] as Record<string, unknown>;
+      for (const [name, value] of Object.entries(kinds)) {
+        // The server got exactly the bytes of each view, as Buffers.
+        expect(Buffer.isBuffer(onServer[name]), name).toBe(true);
+        expect(bytesOf(onServer[name]), name).toEqual(bytesOf(value));
+        // And the ack brought them back as ArrayBuffers (what mini-programs deliver).
+        expect(ack.back[name], name).toBeInstanceOf(ArrayBuffer);
+        expect(bytesOf(ack.back[name]), name).toEqual(bytesOf(value));
+      }
+      const list = ack.back.list as [ArrayBuffer, { inner: ArrayBuffer }];
+      expect(bytesOf(list[0])).toEqual([3, 4]);
+      expect(bytesOf(list[1].inner)).toEqual([1, 2, 3, 4]);
+      expect(ack.back.text).toBe('mixed');
+      expect(bytesOf(second[0])).toEqual([1, 2, 3]);
     }
-    const list = ack.back.list as [ArrayBuffer, { inner: ArrayBuffer }];
-    expect(bytesOf(list[0])).toEqual([3, 4]);
-    expect(bytesOf(list[1].inner)).toEqual([1, 2, 3, 4]);
-    expect(ack.back.text).toBe('mixed');
-    expect(bytesOf(second[0])).toEqual([1, 2, 3]);
     socket.emit('push');
     const [obj, top] = await once<[{ deep: Array<{ buf: ArrayBuffer }> }, ArrayBuffer]>(socket, 'pushed');
     expect(bytesOf(obj.deep[0]?.buf)).toEqual([9, 8, 7]);

@@ -1,9 +1,10 @@
 /**
- * @module api/client — the HTTP client the API functions use, configured once at start.
+ * @module api/client — the request function the API calls go through, built once from the platform's HTTP.
  *
  * The platform decides how requests travel (`uni.request` with a URL, or `wx.cloud.callContainer` on Cloud
  * Hosting); this module only adds the auth header and turns non-2xx answers into {@link ApiError}s with the
- * server's code and message. Tests configure a fake client.
+ * server's code and message. No module state: `main.ts` builds one and provides it (tests build their own
+ * over a fake HTTP client).
  */
 import type { HttpClient, HttpRequest, HttpResponse } from '../platform/types';
 
@@ -19,16 +20,38 @@ export class ApiError extends Error {
   }
 }
 
-let client: HttpClient | undefined;
-let token: string | undefined;
+/** Sends a request and resolves with the parsed JSON body of a 2xx answer; rejects with ApiError otherwise. */
+export type ApiRequest = (request: HttpRequest) => Promise<unknown>;
 
-/** Sets the platform's HTTP client, and the bearer token when the server wants one. */
-export function configureApi(options: { http: HttpClient; token?: string }): void {
-  client = options.http;
-  token = options.token;
+/** The platform's HTTP client, plus the bearer token when the server wants one. */
+export interface ApiClientOptions {
+  readonly http: HttpClient;
+  readonly token?: string | undefined;
 }
 
-function authHeaders(extra?: Readonly<Record<string, string>>): Record<string, string> {
+/** Builds the {@link ApiRequest} every API call uses. */
+export function createApiRequest({ http, token }: ApiClientOptions): ApiRequest {
+  return async (request) => {
+    let response: HttpResponse;
+    try {
+      response = await http({ ...request, headers: authHeaders(token, request.headers) });
+    } catch (err) {
+      // Mini-program APIs (wx.cloud.callContainer) reject with a plain { errCode, errMsg } object.
+      const errMsg = (err as { errMsg?: unknown } | null)?.errMsg;
+      throw new ApiError(
+        0,
+        'NETWORK',
+        err instanceof Error ? err.message : typeof errMsg === 'string' ? errMsg : String(err),
+      );
+    }
+    return unwrap(response);
+  };
+}
+
+function authHeaders(
+  token: string | undefined,
+  extra: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
   const headers: Record<string, string> = { ...extra };
   if (token) headers.authorization = `Bearer ${token}`;
   return headers;
@@ -42,25 +65,6 @@ function unwrap(response: HttpResponse): unknown {
     code ?? `HTTP_${response.status}`,
     message ?? `HTTP ${response.status}`,
   );
-}
-
-/** Sends a request and returns the parsed JSON body of a 2xx answer; throws ApiError otherwise. */
-export async function apiRequest(request: HttpRequest): Promise<unknown> {
-  if (!client)
-    throw new ApiError(0, 'NOT_CONFIGURED', 'API client not configured: call configureApi() first');
-  let response: HttpResponse;
-  try {
-    response = await client({ ...request, headers: authHeaders(request.headers) });
-  } catch (err) {
-    // Mini-program APIs (wx.cloud.callContainer) reject with a plain { errCode, errMsg } object.
-    const errMsg = (err as { errMsg?: unknown } | null)?.errMsg;
-    throw new ApiError(
-      0,
-      'NETWORK',
-      err instanceof Error ? err.message : typeof errMsg === 'string' ? errMsg : String(err),
-    );
-  }
-  return unwrap(response);
 }
 
 /** The backend answers errors as `{ error: { code, message } }`; accept a flat `{ code, message }` too. */

@@ -2,12 +2,15 @@
  * @module api/history — `GET /api/history`, `GET/DELETE /api/history/:id`.
  */
 import type { HistoryPage, TranscriptRecord } from '@realtime-voice/shared/voice';
-import { apiRequest } from './client';
+import type { ApiRequest } from './client';
 
 export type { HistoryPage };
 
-export async function fetchHistory(options: { limit: number; before?: string }): Promise<HistoryPage> {
-  const data = await apiRequest({
+export async function fetchHistory(
+  request: ApiRequest,
+  options: { limit: number; before?: string },
+): Promise<HistoryPage> {
+  const data = await request({
     method: 'GET',
     path: '/api/history',
     query: { limit: options.limit, before: options.before },
@@ -19,13 +22,13 @@ export async function fetchHistory(options: { limit: number; before?: string }):
   };
 }
 
-export async function fetchRecord(id: string): Promise<TranscriptRecord> {
-  return (await apiRequest({
+export async function fetchRecord(request: ApiRequest, id: string): Promise<TranscriptRecord> {
+  return (await request({
     method: 'GET',
     path: `/api/history/${encodeURIComponent(id)}`,
   })) as TranscriptRecord;
 }
 
-export async function deleteRecord(id: string): Promise<void> {
-  await apiRequest({ method: 'DELETE', path: `/api/history/${encodeURIComponent(id)}` });
+export async function deleteRecord(request: ApiRequest, id: string): Promise<void> {
+  await request({ method: 'DELETE', path: `/api/history/${encodeURIComponent(id)}` });
 }

@@ -1,7 +1,7 @@
 /**
  * @module api — the backend's HTTP API, over whatever HTTP the platform has.
  */
-export { ApiError, apiRequest, configureApi } from './client';
-export { deleteRecord, fetchHistory, fetchRecord, type HistoryPage } from './history';
-export { recognizeRecording } from './recognize';
-export { fetchStats, type Stats, type UsageSummary } from './stats';
+export { type ApiClientOptions, ApiError, type ApiRequest, createApiRequest } from './client';
+export type { HistoryPage } from './history';
+export type { Stats, UsageSummary } from './stats';
+export { createVoiceApi, useVoiceApi, VOICE_API_KEY, type VoiceApi } from './voice-api';

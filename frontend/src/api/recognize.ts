@@ -7,7 +7,7 @@
  * shows as it is — so file recorders should record mp3.
  */
 import type { TranscriptRecord } from '@realtime-voice/shared/voice';
-import { apiRequest } from './client';
+import type { ApiRequest } from './client';
 
 const MIME: Readonly<Record<string, string>> = {
   wav: 'audio/wav',
@@ -17,10 +17,11 @@ const MIME: Readonly<Record<string, string>> = {
 };
 
 export async function recognizeRecording(
+  request: ApiRequest,
   bytes: ArrayBuffer,
   format: string,
 ): Promise<readonly TranscriptRecord[]> {
-  const data = (await apiRequest({
+  const data = (await request({
     method: 'POST',
     path: '/api/recognize',
     body: bytes,

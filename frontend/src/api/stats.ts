@@ -3,15 +3,19 @@
  */
 import type { StatsResponse, UsageSummary } from '@realtime-voice/shared/voice';
 import { localTimeZone } from '../utils/time-zone';
-import { apiRequest } from './client';
+import type { ApiRequest } from './client';
 
 /** The response of `GET /api/stats` (the shape is defined once, in shared). */
 export type Stats = StatsResponse;
 export type { UsageSummary };
 
 /** Days are the device's local days: `timeZone` defaults to its IANA name or UTC offset. */
-export async function fetchStats(days?: number, timeZone: string = localTimeZone()): Promise<Stats> {
-  const data = (await apiRequest({
+export async function fetchStats(
+  request: ApiRequest,
+  days?: number,
+  timeZone: string = localTimeZone(),
+): Promise<Stats> {
+  const data = (await request({
     method: 'GET',
     path: '/api/stats',
     query: { days, tz: timeZone },

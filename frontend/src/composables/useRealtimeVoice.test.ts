@@ -7,6 +7,7 @@ import { FakeFileRecorder, FakeMp3Recorder, FakePcmRecorder } from '../../test/s
 import { FakeSocketServer, until } from '../../test/support/fake-server';
 import { record } from '../../test/support/records';
 import { strings } from '../locale/strings';
+import type { PermissionResult, RecorderDriver } from '../platform/types';
 import { useTranscriptStore } from '../stores/transcript';
 import { type UseRealtimeVoiceOptions, useRealtimeVoice } from './useRealtimeVoice';
 import { useRecorder } from './useRecorder';
@@ -14,22 +15,28 @@ import { useSocketIO } from './useSocketIO';
 
 const fast = FAST_CLIENT_OPTIONS;
 
+/**
+ * useSocketIO + useRecorder + useRealtimeVoice over the fake server. `start`/`stop` are acknowledged
+ * unless the test set its own handlers on `server` first.
+ */
 function setup(
   options: {
     server?: FakeSocketServer;
     file?: boolean;
     mp3?: boolean;
+    driver?: RecorderDriver;
+    requestPermission?: () => Promise<PermissionResult>;
+    ackTimeoutMs?: number;
     extra?: Partial<UseRealtimeVoiceOptions>;
   } = {},
 ) {
   const server = options.server ?? new FakeSocketServer();
-  server.ackHandlers.set('start', () => ({ ok: true, sessionId: 'sess-1' }));
-  server.ackHandlers.set('stop', () => ({ ok: true, records: [] }));
-  const driver = options.file
-    ? new FakeFileRecorder()
-    : options.mp3
-      ? new FakeMp3Recorder()
-      : new FakePcmRecorder();
+  if (!server.ackHandlers.has('start'))
+    server.ackHandlers.set('start', () => ({ ok: true, sessionId: 'sess-1' }));
+  if (!server.ackHandlers.has('stop')) server.ackHandlers.set('stop', () => ({ ok: true, records: [] }));
+  const driver =
+    options.driver ??
+    (options.file ? new FakeFileRecorder() : options.mp3 ? new FakeMp3Recorder() : new FakePcmRecorder());
   const scope = effectScope();
   const result = scope.run(() => {
     const socket = useSocketIO<VoiceServerToClientEvents, VoiceClientToServerEvents>({
@@ -37,8 +44,16 @@ function setup(
       transport: server.transport,
       clientOptions: fast,
     });
-    const recorder = useRecorder({ driver });
-    const voice = useRealtimeVoice({ socket, recorder, ackTimeoutMs: 500, ...options.extra });
+    const recorder = useRecorder({
+      driver,
+      ...(options.requestPermission ? { requestPermission: options.requestPermission } : {}),
+    });
+    const voice = useRealtimeVoice({
+      socket,
+      recorder,
+      ackTimeoutMs: options.ackTimeoutMs ?? 500,
+      ...options.extra,
+    });
     return { socket, recorder, voice };
   })!;
   return { server, driver, scope, ...result, store: useTranscriptStore() };
@@ -262,6 +277,136 @@ describe('useRealtimeVoice', () => {
     expect(uploaded).toEqual(['bdfile://tmp/rec.mp3']);
     expect(voice.results.value.map((r) => r.text)).toEqual(['from file']);
     expect(voice.phase.value).toBe('idle');
+    scope.stop();
+  });
+});
+
+describe('useRealtimeVoice: the take with its microphone (useRecorder)', () => {
+  beforeEach(() => setActivePinia(createPinia()));
+
+  /** These takes time out a start the server answers late: a short ack timeout. */
+  const voiceSetup = (options: Parameters<typeof setup>[0] = {}) => setup({ ackTimeoutMs: 300, ...options });
+
+  it('says why when the microphone fails to start for a reason other than permission', async () => {
+    const driver = new FakePcmRecorder();
+    // E.g. H5 over plain http: h5-recorder.ts throws a sentence written for the user.
+    driver.failStartWith = new Error('此浏览器不支持录音（需要 HTTPS 或 localhost）');
+    const { scope, socket, voice, recorder } = voiceSetup({ driver });
+    await until(() => socket.status.value === 'connected');
+    expect(await voice.start()).toBe(false);
+    expect(recorder.status.value).toBe('error');
+    expect(voice.phase.value).toBe('idle');
+    // Nothing else on the page shows recorder.error: the take's error line must say it.
+    expect(voice.error.value ?? '(no message)').toContain('此浏览器不支持录音');
+    scope.stop();
+  });
+
+  it('ends the take (phase back to idle, with a message) when the recorder fails mid-recording', async () => {
+    const { server, driver, scope, socket, voice, recorder } = voiceSetup();
+    await until(() => socket.status.value === 'connected');
+    expect(await voice.start()).toBe(true);
+    (driver as FakePcmRecorder).handlers?.onError(new Error('operateRecorder:fail recorder error'));
+    expect(recorder.status.value).toBe('error');
+    // Not 'recording' with no microphone, no message and the server session open.
+    await until(() => voice.phase.value === 'idle', 300).catch(() => undefined);
+    expect(voice.phase.value).toBe('idle');
+    expect(voice.error.value).toBeTruthy();
+    expect(server.events('stop')).toHaveLength(1);
+    scope.stop();
+  });
+
+  it('a permission check that rejects does not leave the recorder and the take stuck in "starting"', async () => {
+    let calls = 0;
+    const { scope, socket, voice, recorder } = voiceSetup({
+      requestPermission: async () => {
+        calls++;
+        if (calls === 1) throw new Error('getSetting:fail');
+        return 'granted';
+      },
+    });
+    await until(() => socket.status.value === 'connected');
+    // Not a rejected start() with phase/recorder left 'starting' for good (every later press ignored).
+    await voice.start().catch(() => false);
+    expect(recorder.status.value).not.toBe('starting');
+    expect(voice.phase.value).toBe('idle');
+    expect(await voice.start()).toBe(true);
+    scope.stop();
+  });
+
+  it('after a start ack timeout, a session the server opened late is stopped, so the next take can start', async () => {
+    const server = new FakeSocketServer();
+    // The server keeps one session per connection, as voice-sessions.ts does (SESSION_ACTIVE otherwise).
+    let active = false;
+    server.ackHandlers.set('stop', () => {
+      active = false;
+      return { ok: true, records: [] };
+    });
+    const { scope, socket, voice } = voiceSetup({ server });
+    await until(() => socket.status.value === 'connected');
+    // First start: the engine is slow; the ack comes after the client's timeout (300 ms here).
+    server.ackHandlers.delete('start');
+    const conn = server.current!;
+    const starting = voice.start();
+    await until(() => server.events('start').length === 1);
+    active = true; // the server's session exists from the moment `start` arrives (a `stop` ends it)
+    expect(await starting).toBe(false);
+    expect(voice.error.value).toBe(strings.errors.timeout);
+    // The client ends the session it gave up on; the late ack that follows changes nothing.
+    await until(() => server.events('stop').length === 1);
+    conn.send(`43/realtime-voice,0${JSON.stringify([{ ok: true, sessionId: 'late' }])}`);
+    server.ackHandlers.set('start', () => {
+      if (active)
+        return { ok: false, error: { code: 'SESSION_ACTIVE', message: 'a session is already active' } };
+      active = true;
+      return { ok: true, sessionId: 'sess-2' };
+    });
+    // Had the client never told the server, every press would now fail with SESSION_ACTIVE.
+    expect(await voice.start()).toBe(true);
+    scope.stop();
+  });
+
+  it('a take aborted while starting does not come back as "recording" when the start ack then succeeds', async () => {
+    const { server, driver, scope, socket, voice, recorder } = voiceSetup();
+    await until(() => socket.status.value === 'connected');
+    server.ackHandlers.delete('start');
+    const starting = voice.start();
+    await until(() => server.events('start').length === 1 && recorder.status.value === 'recording');
+    // A connection-level error (no session id) while starting: e.g. the NO_SESSION the server sends for
+    // the in-flight audio of the previous take that a limit ended. The take is aborted: mic off, idle.
+    server.emit('session-error', { code: 'NO_SESSION', message: 'audio without an active session' });
+    await until(() => voice.phase.value === 'idle');
+    expect((driver as FakePcmRecorder).stops).toBe(1);
+    server.current!.send(`43/realtime-voice,0${JSON.stringify([{ ok: true, sessionId: 'sess-7' }])}`);
+    expect(await starting).toBe(false);
+    // Not 'recording' with the microphone off, and the session the server opened is stopped (the next
+    // start would get SESSION_ACTIVE otherwise).
+    expect(recorder.status.value).toBe('idle');
+    expect(voice.phase.value).toBe('idle');
+    expect(server.events('stop')).toHaveLength(1);
+    scope.stop();
+  });
+});
+
+describe("useRealtimeVoice: server error codes in the user's words", () => {
+  beforeEach(() => setActivePinia(createPinia()));
+
+  // Codes of docs/backend.md's table a user meets in normal use, with the server's (English) message.
+  it.each([
+    ['ENGINE_LOADING', 'sherpa-onnx is verifying and loading its model; try again in a few seconds.'],
+    ['ENGINE_FAILED', 'the speech engine could not start a session'],
+    ['STORAGE_FAILED', 'could not store a result'],
+    ['SESSION_ACTIVE', 'a session is already active (abc): stop it first'],
+    ['CLOSED', 'the connection is closing'],
+    ['INTERNAL', 'the session could not be started'],
+    ['RESAMPLER_FAILED', 'the mp3 stage could not resample the decoded audio'],
+  ])('shows a Chinese sentence for the server error %s', async (code, message) => {
+    const server = new FakeSocketServer();
+    server.ackHandlers.set('start', () => ({ ok: false, error: { code, message } }));
+    const { scope, socket, voice, store } = setup({ server });
+    await until(() => socket.status.value === 'connected');
+    expect(await voice.start()).toBe(false);
+    expect(store.error).toBeDefined();
+    expect(store.error).toMatch(/[\u4e00-\u9fff]/);
     scope.stop();
   });
 });

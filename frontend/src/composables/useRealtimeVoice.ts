@@ -9,7 +9,7 @@
  * Ordering: frames recorded before the server acknowledged `start` are held and sent right after the ack,
  * so the first syllable is neither lost nor sent before the session exists.
  */
-import type { ClientError } from '@realtime-voice/shared/socketio';
+
 import type {
   StartAck,
   StopAck,
@@ -19,6 +19,7 @@ import type {
   VoiceServerToClientEvents,
 } from '@realtime-voice/shared/voice';
 import { storeToRefs } from 'pinia';
+import type { ClientError } from 'socket.io-miniprogram';
 import { watch } from 'vue';
 import { strings } from '../locale/strings';
 import type { RecordedFile } from '../platform/types';
@@ -50,7 +51,7 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
   const { socket: io, recorder } = options;
   const ackTimeoutMs = options.ackTimeoutMs ?? 15_000;
   const store = useTranscriptStore();
-  store.live = recorder.live;
+  store.setLive(recorder.live);
   const { socket } = io;
 
   let pending: ArrayBuffer[] = [];

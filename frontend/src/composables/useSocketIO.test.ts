@@ -138,3 +138,29 @@ describe('useSocketIO', () => {
     expect(server.connections.length).toBe(count);
   });
 });
+
+describe('useSocketIO status', () => {
+  it('stays offline (network lost) while the platform reports no network, across reconnection attempts', async () => {
+    const server = new FakeSocketServer();
+    const lifecycle = fakeLifecycle();
+    const scope = effectScope();
+    const sio = scope.run(() =>
+      useSocketIO({
+        uri: 'http://fake.test/realtime-voice',
+        transport: server.transport,
+        lifecycle: lifecycle.source,
+        clientOptions: fast,
+      }),
+    )!;
+    await until(() => sio.status.value === 'connected');
+    server.down = true;
+    for (const l of lifecycle.listeners) l.network(false);
+    server.current?.drop();
+    await until(() => sio.status.value === 'offline');
+    // The Manager keeps its backoff timer while offline; its attempts must not claim "reconnecting".
+    await until(() => sio.attempt.value >= 2);
+    expect(sio.status.value).toBe('offline');
+    expect(sio.offlineReason.value).toBe('network');
+    scope.stop();
+  });
+});

@@ -25,7 +25,7 @@ import {
   type LifecycleSource,
   type Socket,
   type Transport,
-} from '@realtime-voice/shared/socketio';
+} from 'socket.io-miniprogram';
 import { type ShallowRef, shallowRef } from 'vue';
 import { tryOnScopeDispose } from './scope';
 
@@ -59,7 +59,7 @@ export interface UseSocketIOOptions {
   readonly debug?: boolean;
   /** Any other Manager/Socket option (`reconnectionDelay`, `timeout`, `maxBufferedPackets`, ...). */
   readonly clientOptions?: Omit<IoOptions, 'transport' | 'auth' | 'lifecycle' | 'autoConnect' | 'debug'>;
-  /** The client factory; defaults to `io` from `@realtime-voice/shared/socketio` (tests may wrap it). */
+  /** The client factory; defaults to `io` from `socket.io-miniprogram` (tests may wrap it). */
   readonly io?: typeof io;
 }
 

@@ -1,19 +1,15 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { effectScope } from 'vue';
 import { FakeHttp } from '../../test/support/fake-http';
-import { FAST_CLIENT_OPTIONS, fakePlatform } from '../../test/support/fake-platform';
-import { FakeFileRecorder, FakePcmRecorder } from '../../test/support/fake-recorder';
+import { FakeFileRecorder, FakePcmRecorder, FakeRecorderManager } from '../../test/support/fake-recorder';
 import { FakeSocketServer, until } from '../../test/support/fake-server';
 import { record } from '../../test/support/records';
-import { readConfig } from '../config';
+import { startTestApp } from '../../test/support/test-app';
 import { strings } from '../locale/strings';
+import { mpFileRecorder } from '../platform/mp-recorder';
 import { useConnectionStore } from '../stores/connection';
 import { useHistoryStore } from '../stores/history';
 import { useTranscriptStore } from '../stores/transcript';
-import { useVoiceApp } from './useVoiceApp';
-
-const fast = FAST_CLIENT_OPTIONS;
 
 describe('useVoiceApp', () => {
   beforeEach(() => setActivePinia(createPinia()));
@@ -22,9 +18,7 @@ describe('useVoiceApp', () => {
     const server = new FakeSocketServer();
     const http = new FakeHttp();
     http.records = [record()];
-    const { platform } = fakePlatform(server, http, new FakePcmRecorder());
-    const scope = effectScope();
-    scope.run(() => useVoiceApp({ platform, config: readConfig({}), clientOptions: fast }));
+    const { scope } = startTestApp(server, http, new FakePcmRecorder());
     const connection = useConnectionStore();
     const history = useHistoryStore();
     expect(connection.status).toBe('connecting');
@@ -42,9 +36,7 @@ describe('useVoiceApp', () => {
     server.ackHandlers.set('start', () => ({ ok: true, sessionId: 's' }));
     server.ackHandlers.set('stop', () => ({ ok: true, records: [] }));
     const driver = new FakePcmRecorder();
-    const { platform, lifecycle } = fakePlatform(server, new FakeHttp(), driver);
-    const scope = effectScope();
-    const app = scope.run(() => useVoiceApp({ platform, config: readConfig({}), clientOptions: fast }))!;
+    const { app, scope, lifecycle } = startTestApp(server, new FakeHttp(), driver);
     const transcript = useTranscriptStore();
     await until(() => useConnectionStore().status === 'connected');
     await app.press();
@@ -62,9 +54,7 @@ describe('useVoiceApp', () => {
     const http = new FakeHttp();
     const kept = record();
     http.records = [kept];
-    const { platform, calls } = fakePlatform(server, http, new FakePcmRecorder());
-    const scope = effectScope();
-    const app = scope.run(() => useVoiceApp({ platform, config: readConfig({}), clientOptions: fast }))!;
+    const { app, scope, calls } = startTestApp(server, http, new FakePcmRecorder());
     const history = useHistoryStore();
     await until(() => history.records.length === 1);
     calls.confirmAnswer = false;
@@ -82,9 +72,7 @@ describe('useVoiceApp', () => {
   it('records, then uploads the file where the recorder has no frames at all (Baidu)', async () => {
     const server = new FakeSocketServer();
     const http = new FakeHttp();
-    const { platform } = fakePlatform(server, http, new FakeFileRecorder());
-    const scope = effectScope();
-    const app = scope.run(() => useVoiceApp({ platform, config: readConfig({}), clientOptions: fast }))!;
+    const { app, scope } = startTestApp(server, http, new FakeFileRecorder());
     const transcript = useTranscriptStore();
     expect(app.live).toBe(false);
     await app.press();
@@ -101,9 +89,7 @@ describe('useVoiceApp', () => {
     const http = new FakeHttp();
     const driver = new FakeFileRecorder();
     driver.file = undefined;
-    const { platform } = fakePlatform(server, http, driver);
-    const scope = effectScope();
-    const app = scope.run(() => useVoiceApp({ platform, config: readConfig({}), clientOptions: fast }))!;
+    const { app, scope } = startTestApp(server, http, driver);
     const transcript = useTranscriptStore();
     await app.press();
     expect(transcript.phase).toBe('recording');
@@ -127,15 +113,86 @@ describe('useVoiceApp', () => {
     const server = new FakeSocketServer();
     const http = new FakeHttp();
     const driver = new FakeFileRecorder();
-    const { platform } = fakePlatform(server, http, driver);
-    const scope = effectScope();
-    const app = scope.run(() => useVoiceApp({ platform, config: readConfig({}), clientOptions: fast }))!;
+    const { app, scope } = startTestApp(server, http, driver);
     const transcript = useTranscriptStore();
     await app.press();
     driver.handlers?.onInterrupted('paused');
     await until(() => transcript.phase === 'idle');
     expect(transcript.error).toBe(strings.record.interrupted);
     expect(http.requests.filter((r) => r.path === '/api/recognize')).toHaveLength(0);
+    scope.stop();
+  });
+});
+
+describe('useVoiceApp: takes interrupted by the system', () => {
+  beforeEach(() => setActivePinia(createPinia()));
+
+  it('keeps "interrupted" when the app is hidden while the take is still starting', async () => {
+    const server = new FakeSocketServer();
+    server.ackHandlers.set('stop', () => ({ ok: true, records: [] }));
+    const driver = new FakePcmRecorder();
+    const { app, scope, lifecycle } = startTestApp(server, new FakeHttp(), driver);
+    const transcript = useTranscriptStore();
+    await until(() => useConnectionStore().status === 'connected');
+    // The start ack is slow (engine opening): the user switches away meanwhile.
+    const pressing = app.press();
+    await until(() => server.events('start').length === 1);
+    expect(transcript.phase).toBe('starting');
+    for (const l of lifecycle) l.background();
+    server.current!.send(`43/realtime-voice,0${JSON.stringify([{ ok: true, sessionId: 's' }])}`);
+    await pressing;
+    await until(() => transcript.phase === 'idle');
+    expect(server.events('stop')).toHaveLength(1);
+    // beginSession() must not wipe the message (the take would end with "没有识别到语音…").
+    expect(transcript.error).toBe(strings.record.interrupted);
+    scope.stop();
+  });
+
+  it('uploads a file take the system paused (phone call) instead of dropping the recorded file', async () => {
+    const server = new FakeSocketServer();
+    const http = new FakeHttp();
+    const manager = new FakeRecorderManager();
+    const { app, scope } = startTestApp(server, http, mpFileRecorder(manager, 'mp3'));
+    const transcript = useTranscriptStore();
+    expect(app.live).toBe(false);
+    await app.press();
+    expect(transcript.phase).toBe('recording');
+    manager.pause();
+    await until(() => transcript.phase === 'idle');
+    // The platform reported the file in onStop after the pause: it is the take.
+    expect(http.requests.filter((r) => r.path === '/api/recognize')).toHaveLength(1);
+    expect(transcript.results.map((r) => r.text)).toEqual(['uploaded speech']);
+    scope.stop();
+  });
+});
+
+describe('useVoiceApp: hold to talk', () => {
+  beforeEach(() => setActivePinia(createPinia()));
+
+  it('a press while the previous take is still stopping is not silently dropped', async () => {
+    const server = new FakeSocketServer();
+    let sessions = 0;
+    server.ackHandlers.set('start', () => ({ ok: true, sessionId: `s${++sessions}` }));
+    server.ackHandlers.set('stop', () => ({ ok: true, records: [record({ sessionId: `s${sessions}` })] }));
+    const driver = new FakePcmRecorder();
+    // Releasing the microphone takes a moment (the last frame, the stop ack waits for the flush).
+    driver.stopDelayMs = 50;
+    const { app, scope } = startTestApp(server, new FakeHttp(), driver);
+    const transcript = useTranscriptStore();
+    await until(() => useConnectionStore().status === 'connected');
+
+    await app.press();
+    expect(transcript.phase).toBe('recording');
+    const released = app.release();
+    expect(transcript.phase).toBe('stopping');
+    // Walkie-talkie use: release, press again at once and keep talking.
+    const pressed = app.press();
+    await released;
+    await pressed;
+    await until(() => transcript.phase === 'idle' || transcript.phase === 'recording');
+
+    // The user is holding the button: the second take records (or, at the very least, says why not).
+    expect(transcript.phase === 'recording' || transcript.error !== undefined).toBe(true);
     scope.stop();
   });
 });

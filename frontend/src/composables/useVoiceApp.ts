@@ -1,8 +1,9 @@
 /**
  * @module useVoiceApp — wires the page: platform → socket, recorder, voice session, stores, API.
  *
- * The page calls this once and binds its template to the stores and the returned actions; everything
- * platform-specific arrives in `platform`, so this file runs in unit tests with fakes too.
+ * The page calls this once with what `main.ts` provided (`injectAppContext()`) and binds its template to
+ * the stores and the returned actions; everything platform-specific arrives in `platform`, so this file
+ * runs in unit tests with fakes too. It changes stores only through their actions.
  */
 import type {
   TranscriptRecord,
@@ -10,7 +11,7 @@ import type {
   VoiceServerToClientEvents,
 } from '@realtime-voice/shared/voice';
 import { computed, watch } from 'vue';
-import { configureApi, recognizeRecording } from '../api';
+import type { VoiceApi } from '../api';
 import type { AppConfig } from '../config';
 import { strings } from '../locale/strings';
 import type { Platform } from '../platform/types';
@@ -26,21 +27,21 @@ import { type UseSocketIOOptions, useSocketIO } from './useSocketIO';
 export interface UseVoiceAppOptions {
   readonly platform: Platform;
   readonly config: AppConfig;
+  /** The HTTP API the stores use too (recording uploads on platforms without live frames). */
+  readonly api: VoiceApi;
   /** Extra client options (tests shorten the reconnection delays). */
   readonly clientOptions?: UseSocketIOOptions['clientOptions'];
 }
 
 export function useVoiceApp(options: UseVoiceAppOptions) {
-  const { platform, config } = options;
+  const { platform, config, api } = options;
   const connection = useConnectionStore();
   const transcript = useTranscriptStore();
   const history = useHistoryStore();
   const stats = useStatsStore();
 
-  configureApi({ http: platform.http, ...(config.authToken ? { token: config.authToken } : {}) });
-
   const target = platform.socketTarget();
-  connection.transportName = target.transport.name;
+  connection.setTransport(target.transport.name);
   const io = useSocketIO<VoiceServerToClientEvents, VoiceClientToServerEvents>({
     uri: target.uri,
     transport: target.transport,
@@ -86,7 +87,7 @@ export function useVoiceApp(options: UseVoiceAppOptions) {
       ? {}
       : {
           recognizeFile: async (file) =>
-            recognizeRecording(await platform.readFile(file.filePath), file.format),
+            api.recognizeRecording(await platform.readFile(file.filePath), file.format),
         }),
     onRecord,
   });
@@ -164,9 +165,7 @@ export function useVoiceApp(options: UseVoiceAppOptions) {
   }
 
   return {
-    platformName: platform.name,
     live: platform.liveAudio !== false,
-    recorderStatus: recorder.status,
     permissionDenied,
     canRecord,
     press,

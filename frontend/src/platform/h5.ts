@@ -4,13 +4,13 @@
  * The server URL defaults to the page's own origin: the backend serves the H5 build at `/`.
  */
 
-import type { LifecycleSource } from '@realtime-voice/shared/socketio';
-import { webSocketTransport } from '@realtime-voice/shared/socketio';
+import type { LifecycleSource } from 'socket.io-miniprogram';
+import { webSocketTransport } from 'socket.io-miniprogram';
 import type { AppConfig } from '../config';
 import { strings } from '../locale/strings';
 import { createWebAudioRecorder } from './h5-recorder';
-import { uniConfirm, uniHttp, uniReadFile, uniStorage, uniToast } from './mp-common';
 import type { PermissionResult, Platform } from './types';
+import { uniConfirm, uniHttp, uniReadFile, uniToast } from './uni-api';
 
 /** Tab hidden/shown and the browser's online/offline events, for the client's `lifecycle` option. */
 const browserLifecycle: LifecycleSource = (listener) => {
@@ -41,7 +41,6 @@ async function microphonePermission(): Promise<PermissionResult> {
 export function createH5Platform(config: AppConfig): Platform {
   const serverUrl = config.serverUrl ?? window.location.origin;
   return {
-    name: 'h5',
     liveAudio: 'pcm16le',
     socketTarget: () => ({
       uri: `${serverUrl}${config.namespace}`,
@@ -50,7 +49,6 @@ export function createH5Platform(config: AppConfig): Platform {
     lifecycle: browserLifecycle,
     http: uniHttp(serverUrl),
     readFile: uniReadFile,
-    platformIdentity: false,
     createRecorder: createWebAudioRecorder,
     requestRecordPermission: microphonePermission,
     // Browsers have no settings page to open: explain where the switch is.
@@ -64,6 +62,5 @@ export function createH5Platform(config: AppConfig): Platform {
     confirm: (title, content) => uniConfirm(title, content, strings.common.confirm, strings.common.cancel),
     toast: uniToast,
     stopPullDownRefresh: () => uni.stopPullDownRefresh(),
-    storage: uniStorage,
   };
 }

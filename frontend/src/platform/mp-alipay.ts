@@ -12,22 +12,14 @@ import {
   connectSocketTransport,
   type MiniProgramLifecycleApi,
   miniProgramLifecycle,
-} from '@realtime-voice/shared/socketio';
+} from 'socket.io-miniprogram';
 import type { AppConfig } from '../config';
 import { DEFAULT_MP_SERVER_URL } from '../config';
 import { strings } from '../locale/strings';
 import { alipayRecorderFrames } from '../utils/client-version';
-import {
-  type MpRecorderManager,
-  mpFileRecorder,
-  mpMp3Recorder,
-  uniConfirm,
-  uniHttp,
-  uniReadFile,
-  uniStorage,
-  uniToast,
-} from './mp-common';
+import { type MpRecorderManager, mpFileRecorder, mpMp3Recorder } from './mp-recorder';
 import type { PermissionResult, Platform } from './types';
+import { uniConfirm, uniHttp, uniReadFile, uniToast } from './uni-api';
 
 interface AlipayApi extends MiniProgramLifecycleApi {
   connectSocket: ConnectSocketFunction;
@@ -67,7 +59,6 @@ export function createAlipayPlatform(config: AppConfig): Platform {
   const serverUrl = config.serverUrl ?? DEFAULT_MP_SERVER_URL;
   const frames = recorderFrames();
   return {
-    name: 'mp-alipay',
     liveAudio: frames ? 'mp3' : false,
     socketTarget: () => ({
       uri: `${serverUrl}${config.namespace}`,
@@ -76,7 +67,6 @@ export function createAlipayPlatform(config: AppConfig): Platform {
     lifecycle: miniProgramLifecycle(my),
     http: uniHttp(serverUrl),
     readFile: uniReadFile,
-    platformIdentity: false,
     createRecorder: () =>
       frames ? mpMp3Recorder(my.getRecorderManager()) : mpFileRecorder(my.getRecorderManager(), 'mp3'),
     requestRecordPermission: alipayPermission,
@@ -84,6 +74,5 @@ export function createAlipayPlatform(config: AppConfig): Platform {
     confirm: (title, content) => uniConfirm(title, content, strings.common.confirm, strings.common.cancel),
     toast: uniToast,
     stopPullDownRefresh: () => uni.stopPullDownRefresh(),
-    storage: uniStorage,
   };
 }

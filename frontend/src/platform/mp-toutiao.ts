@@ -6,21 +6,13 @@ import {
   connectSocketTransport,
   type MiniProgramLifecycleApi,
   miniProgramLifecycle,
-} from '@realtime-voice/shared/socketio';
+} from 'socket.io-miniprogram';
 import type { AppConfig } from '../config';
 import { DEFAULT_MP_SERVER_URL } from '../config';
 import { strings } from '../locale/strings';
-import {
-  type MpRecorderManager,
-  mpPcmRecorder,
-  uniAuthorizeRecord,
-  uniConfirm,
-  uniHttp,
-  uniReadFile,
-  uniStorage,
-  uniToast,
-} from './mp-common';
+import { type MpRecorderManager, mpPcmRecorder, uniAuthorizeRecord } from './mp-recorder';
 import type { Platform } from './types';
+import { uniConfirm, uniHttp, uniReadFile, uniToast } from './uni-api';
 
 interface ToutiaoApi extends MiniProgramLifecycleApi {
   connectSocket: ConnectSocketFunction;
@@ -32,7 +24,6 @@ declare const tt: ToutiaoApi;
 export function createToutiaoPlatform(config: AppConfig): Platform {
   const serverUrl = config.serverUrl ?? DEFAULT_MP_SERVER_URL;
   return {
-    name: 'mp-toutiao',
     liveAudio: 'pcm16le',
     socketTarget: () => ({
       uri: `${serverUrl}${config.namespace}`,
@@ -41,7 +32,6 @@ export function createToutiaoPlatform(config: AppConfig): Platform {
     lifecycle: miniProgramLifecycle(tt),
     http: uniHttp(serverUrl),
     readFile: uniReadFile,
-    platformIdentity: false,
     // Douyin spells the format in lower case and has PCM frames from base library 2.26.0.
     createRecorder: () => mpPcmRecorder(tt.getRecorderManager(), 'pcm', 60_000),
     requestRecordPermission: uniAuthorizeRecord,
@@ -49,6 +39,5 @@ export function createToutiaoPlatform(config: AppConfig): Platform {
     confirm: (title, content) => uniConfirm(title, content, strings.common.confirm, strings.common.cancel),
     toast: uniToast,
     stopPullDownRefresh: () => uni.stopPullDownRefresh(),
-    storage: uniStorage,
   };
 }

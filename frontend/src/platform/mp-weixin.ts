@@ -12,22 +12,13 @@ import {
   connectSocketTransport,
   type MiniProgramLifecycleApi,
   miniProgramLifecycle,
-} from '@realtime-voice/shared/socketio';
+} from 'socket.io-miniprogram';
 import type { AppConfig } from '../config';
 import { DEFAULT_MP_SERVER_URL } from '../config';
 import { strings } from '../locale/strings';
-import {
-  type MpRecorderManager,
-  mpPcmRecorder,
-  uniAuthorizeRecord,
-  uniConfirm,
-  uniHttp,
-  uniReadFile,
-  uniStorage,
-  uniToast,
-  withQuery,
-} from './mp-common';
+import { type MpRecorderManager, mpPcmRecorder, uniAuthorizeRecord } from './mp-recorder';
 import type { HttpClient, Platform } from './types';
+import { uniConfirm, uniHttp, uniReadFile, uniToast, withQuery } from './uni-api';
 
 /** The part of `wx` this file uses. */
 interface WeixinApi extends MiniProgramLifecycleApi {
@@ -75,7 +66,6 @@ export function createWeixinPlatform(config: AppConfig): Platform {
     cloudInitialised = true;
   }
   return {
-    name: 'mp-weixin',
     liveAudio: 'pcm16le',
     socketTarget: () =>
       cloud
@@ -87,13 +77,11 @@ export function createWeixinPlatform(config: AppConfig): Platform {
     lifecycle: miniProgramLifecycle(wx),
     http: cloud ? cloudHttp(cloud.env, cloud.service) : uniHttp(serverUrl),
     readFile: uniReadFile,
-    platformIdentity: cloud !== undefined,
     createRecorder: () => mpPcmRecorder(wx.getRecorderManager(), 'PCM', 600_000),
     requestRecordPermission: uniAuthorizeRecord,
     openPermissionSettings: () => wx.openSetting(),
     confirm: (title, content) => uniConfirm(title, content, strings.common.confirm, strings.common.cancel),
     toast: uniToast,
     stopPullDownRefresh: () => uni.stopPullDownRefresh(),
-    storage: uniStorage,
   };
 }

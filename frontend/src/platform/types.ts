@@ -5,10 +5,9 @@
  * or browser APIs themselves, so they run unchanged in unit tests with fakes. The implementations live in
  * this folder and are the only code with `#ifdef` or platform globals.
  */
-import type { LifecycleSource, Transport } from '@realtime-voice/shared/socketio';
-import type { AudioFormat } from '@realtime-voice/shared/voice';
 
-export type PlatformName = 'mp-weixin' | 'mp-alipay' | 'mp-toutiao' | 'h5';
+import type { AudioFormat } from '@realtime-voice/shared/voice';
+import type { LifecycleSource, Transport } from 'socket.io-miniprogram';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
@@ -85,15 +84,8 @@ export type RecorderDriver = PcmRecorderDriver | Mp3RecorderDriver | FileRecorde
 /** The outcome of asking for the microphone. */
 export type PermissionResult = 'granted' | 'denied';
 
-/** Key-value storage that survives restarts (`uni.setStorageSync`, `localStorage`). */
-export interface KeyValueStorage {
-  get(key: string): string | undefined;
-  set(key: string, value: string): void;
-}
-
 /** Everything platform-specific the app uses. */
 export interface Platform {
-  readonly name: PlatformName;
   /**
    * How the recorder streams live audio, in the voice protocol's `format` (`pcm16le` on WeChat, Douyin and
    * H5; `mp3` on Alipay), or `false` when it gives no frames at all (Baidu, Alipay before 10.1.80): record, then upload to
@@ -108,8 +100,6 @@ export interface Platform {
   readonly http: HttpClient;
   /** Reads a recorded file's bytes (to send it to `POST /api/recognize`, which takes a raw body). */
   readFile(filePath: string): Promise<ArrayBuffer>;
-  /** Whether this platform identifies the user itself (Cloud Hosting injects `x-wx-openid`). */
-  readonly platformIdentity: boolean;
   createRecorder(): RecorderDriver;
   /** Asks for the record permission (may show the system prompt). */
   requestRecordPermission(): Promise<PermissionResult>;
@@ -120,5 +110,4 @@ export interface Platform {
   toast(message: string): void;
   /** Ends the pull-down-refresh animation (mini-programs). */
   stopPullDownRefresh(): void;
-  readonly storage: KeyValueStorage;
 }

@@ -1,18 +1,23 @@
 /**
  * @module stores/connection — what the page shows about the connection. Never the socket itself.
  *
- * `useVoiceApp` copies the state of `useSocketIO` here, so any component can show it.
+ * `useVoiceApp` copies the state of `useSocketIO` here through `update()`, so any component can show it.
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { OfflineReason, SocketStatus } from '../composables/useSocketIO';
 import { strings } from '../locale/strings';
 
+/** The socket's state as the page shows it (`useSocketIO`'s `status`; the store knows no socket). */
+export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'refused';
+
+/** Why the socket is offline (`useSocketIO`'s `offlineReason`). */
+export type ConnectionOfflineReason = 'client' | 'server' | 'gave-up' | 'network';
+
 export interface ConnectionSnapshot {
-  readonly status: SocketStatus;
+  readonly status: ConnectionStatus;
   readonly attempt: number;
   readonly socketId: string | undefined;
-  readonly offlineReason: OfflineReason | undefined;
+  readonly offlineReason: ConnectionOfflineReason | undefined;
   /** The last error's message (the server's message when it refused). */
   readonly errorMessage: string | undefined;
   /** The last error's `ClientError` code. */
@@ -20,10 +25,10 @@ export interface ConnectionSnapshot {
 }
 
 export const useConnectionStore = defineStore('connection', () => {
-  const status = ref<SocketStatus>('idle');
+  const status = ref<ConnectionStatus>('idle');
   const attempt = ref(0);
   const socketId = ref<string | undefined>(undefined);
-  const offlineReason = ref<OfflineReason | undefined>(undefined);
+  const offlineReason = ref<ConnectionOfflineReason | undefined>(undefined);
   const errorMessage = ref<string | undefined>(undefined);
   const errorCode = ref<string | undefined>(undefined);
   /** Which way the socket travels, for the status line (`Cloud Hosting`, `WebSocket`, ...). */
@@ -70,6 +75,11 @@ export const useConnectionStore = defineStore('connection', () => {
     return '';
   });
 
+  /** Which way the socket travels (the transport's name). */
+  function setTransport(name: string): void {
+    transportName.value = name;
+  }
+
   function update(snapshot: ConnectionSnapshot): void {
     status.value = snapshot.status;
     attempt.value = snapshot.attempt;
@@ -90,6 +100,7 @@ export const useConnectionStore = defineStore('connection', () => {
     connected,
     label,
     reason,
+    setTransport,
     update,
   };
 });

@@ -7,11 +7,13 @@
 import type { TranscriptRecord } from '@realtime-voice/shared/voice';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { deleteRecord, fetchHistory } from '../api';
-import { config } from '../config';
+import { useVoiceApi } from '../api';
+import { useAppConfig } from '../config';
 import { describeError } from './errors';
 
 export const useHistoryStore = defineStore('history', () => {
+  const api = useVoiceApi();
+  const config = useAppConfig();
   const records = ref<TranscriptRecord[]>([]);
   const nextCursor = ref<string | null>(null);
   /** True once the first page arrived (distinguishes "empty" from "not loaded yet"). */
@@ -44,7 +46,7 @@ export const useHistoryStore = defineStore('history', () => {
     loading.value = true;
     error.value = undefined;
     try {
-      const page = await fetchHistory({ limit: pageSize.value });
+      const page = await api.fetchHistory({ limit: pageSize.value });
       if (gen !== generation) return;
       const known = new Set(records.value.map((r) => r.id));
       const reaches = page.nextCursor === null || page.records.some((r) => known.has(r.id));
@@ -73,7 +75,7 @@ export const useHistoryStore = defineStore('history', () => {
     loading.value = true;
     error.value = undefined;
     try {
-      const page = await fetchHistory({ limit: pageSize.value, before: nextCursor.value });
+      const page = await api.fetchHistory({ limit: pageSize.value, before: nextCursor.value });
       if (gen !== generation) return;
       const known = new Set(records.value.map((r) => r.id));
       records.value = [...records.value, ...page.records.filter((r) => !known.has(r.id))];
@@ -88,7 +90,7 @@ export const useHistoryStore = defineStore('history', () => {
   /** Deletes one record on the server, then locally. Returns false (and sets `error`) on failure. */
   async function remove(id: string): Promise<boolean> {
     try {
-      await deleteRecord(id);
+      await api.deleteRecord(id);
     } catch (err) {
       error.value = describeError(err);
       return false;

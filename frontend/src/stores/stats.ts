@@ -3,10 +3,11 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import { fetchStats, type Stats } from '../api';
+import { type Stats, useVoiceApi } from '../api';
 import { describeError } from './errors';
 
 export const useStatsStore = defineStore('stats', () => {
+  const api = useVoiceApi();
   const stats = shallowRef<Stats | undefined>(undefined);
   const loading = ref(false);
   const error = ref<string | undefined>(undefined);
@@ -19,7 +20,7 @@ export const useStatsStore = defineStore('stats', () => {
     loading.value = true;
     error.value = undefined;
     try {
-      const result = await fetchStats();
+      const result = await api.fetchStats();
       if (gen === generation) stats.value = result;
     } catch (err) {
       if (gen === generation) error.value = describeError(err);

@@ -27,6 +27,11 @@ export const useTranscriptStore = defineStore('transcript', () => {
 
   const busy = computed(() => phase.value !== 'idle');
 
+  /** Whether the recorder streams live audio (false: record, then upload; no partial text). */
+  function setLive(next: boolean): void {
+    live.value = next;
+  }
+
   function setPhase(next: VoicePhase): void {
     phase.value = next;
   }
@@ -69,6 +74,7 @@ export const useTranscriptStore = defineStore('transcript', () => {
     error,
     live,
     busy,
+    setLive,
     setPhase,
     beginSession,
     setPartial,

@@ -19,7 +19,7 @@ function intlZoneName(): string | undefined {
 
 /**
  * @example
- * fetchStats(30, localTimeZone()); // 'Asia/Shanghai', or '480' where Intl has no zones
+ * fetchStats(request, 30, localTimeZone()); // 'Asia/Shanghai', or '480' where Intl has no zones
  */
 export function localTimeZone({
   zoneName = intlZoneName,

@@ -3,7 +3,7 @@
  * the test drives by hand, and client options that reconnect fast. Shared by the composable and component
  * tests so that the platform seam is faked once.
  */
-import type { LifecycleListener, LifecycleSource } from '@realtime-voice/shared/socketio';
+import type { LifecycleListener, LifecycleSource } from 'socket.io-miniprogram';
 import type { Platform, RecorderDriver } from '../../src/platform/types';
 import type { FakeHttp } from './fake-http';
 import type { FakeSocketServer } from './fake-server';
@@ -34,13 +34,11 @@ export function fakePlatform(server: FakeSocketServer, http: FakeHttp, driver: R
   const { source, listeners: lifecycle } = fakeLifecycle();
   const calls = { confirms: [] as string[], toasts: [] as string[], stopPullDown: 0, confirmAnswer: true };
   const platform: Platform = {
-    name: driver.kind === 'mp3' ? 'mp-alipay' : 'mp-weixin',
     liveAudio: driver.kind === 'pcm' ? 'pcm16le' : driver.kind === 'mp3' ? 'mp3' : false,
     socketTarget: () => ({ uri: 'http://fake.test/realtime-voice', transport: server.transport }),
     lifecycle: source,
     http: http.client,
     readFile: async () => new Uint8Array([1, 2, 3, 4]).buffer,
-    platformIdentity: false,
     createRecorder: () => driver,
     requestRecordPermission: async () => 'granted',
     openPermissionSettings: () => undefined,
@@ -50,7 +48,6 @@ export function fakePlatform(server: FakeSocketServer, http: FakeHttp, driver: R
     },
     toast: (message) => void calls.toasts.push(message),
     stopPullDownRefresh: () => void calls.stopPullDown++,
-    storage: { get: () => undefined, set: () => undefined },
   };
   return { platform, lifecycle, calls };
 }

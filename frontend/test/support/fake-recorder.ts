@@ -1,6 +1,8 @@
 /**
  * A recorder driver under test control: the test pushes frames and interruptions.
  */
+
+import type { MpRecorderManager } from '../../src/platform/mp-recorder';
 import type {
   FileRecorderDriver,
   Mp3RecorderDriver,
@@ -76,5 +78,35 @@ export class FakeFileRecorder implements FileRecorderDriver {
   async stop(): Promise<RecordedFile | undefined> {
     this.handlers = undefined;
     return this.file;
+  }
+}
+
+/** A vendor RecorderManager (WeChat/Alipay shape) whose callbacks fire asynchronously, as on a device. */
+export class FakeRecorderManager implements MpRecorderManager {
+  private onStartCb: (() => void) | undefined;
+  private onStopCb: ((r: { tempFilePath?: string; duration?: number }) => void) | undefined;
+  private onPauseCb: (() => void) | undefined;
+  stops = 0;
+  start(): void {
+    setTimeout(() => this.onStartCb?.(), 0);
+  }
+  stop(): void {
+    this.stops++;
+    // The platform always finishes the file and reports it in onStop, also after a pause.
+    setTimeout(() => this.onStopCb?.({ tempFilePath: 'wxfile://tmp/take.mp3', duration: 42_000 }), 5);
+  }
+  onStart(cb: () => void): void {
+    this.onStartCb = cb;
+  }
+  onStop(cb: (r: { tempFilePath?: string; duration?: number }) => void): void {
+    this.onStopCb = cb;
+  }
+  onError(): void {}
+  onPause(cb: () => void): void {
+    this.onPauseCb = cb;
+  }
+  /** The system pauses the recorder (phone call, app hidden). */
+  pause(): void {
+    this.onPauseCb?.();
   }
 }

@@ -5,7 +5,7 @@
  * CONNECT_ERROR, events with acks, one-attachment binary events) for the real client to run against it,
  * without a network. Callbacks are delivered asynchronously, as a real socket would.
  */
-import type { Transport, TransportListener } from '@realtime-voice/shared/socketio';
+import type { Transport, TransportListener } from 'socket.io-miniprogram';
 
 export interface ReceivedEvent {
   readonly event: string;

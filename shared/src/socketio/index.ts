@@ -1,5 +1,5 @@
 /**
- * @module socketio — public API of the mini-program Socket.IO v4 client (`@realtime-voice/shared/socketio`).
+ * @module socketio — public API of the mini-program Socket.IO v4 client, published as `socket.io-miniprogram`.
  *
  * Mirrors socket.io-client 4.8: `io()`, `Manager`, `Socket`, plus transport factories that receive their
  * platform API as an argument (`wx.cloud`, `wx.connectSocket`, `WebSocket`).
@@ -102,5 +102,8 @@ export function io<
   // Query of a URL given to io() joins the Manager's query (socket.io-client does the same).
   return manager.socket<ListenEvents, EmitEvents>(parsed.nsp, options);
 }
+
+/** socket.io-client's other name for {@link io}: `import { connect } from '…'` works as there. */
+export { io as connect };
 
 export default io;

@@ -7,6 +7,7 @@ import {
   encodePacket,
   hasBinary,
   isPacketValid,
+  MAX_DEPTH,
   type Packet,
   PacketType,
 } from './socket-io-parser';
@@ -181,6 +182,14 @@ describe('Decoder', () => {
     ['id on a connect', ['01{"sid":"x"}']],
     ['binary frame when none expected', [new ArrayBuffer(3)]],
     ['text frame while attachments expected', ['51-["a",{"_placeholder":true,"num":0}]', '2["b"]']],
+    // Issue 12 §5: 6 KB of nesting overflowed the recursive walkers (RangeError out of the decoder).
+    [
+      'binary packet nested 3,000 deep',
+      [`51-["a",${'['.repeat(3000)}{"_placeholder":true,"num":0}${']'.repeat(3000)}]`],
+    ],
+    ['binary packet nested 300,000 deep', [`51-["a",${'{"a":'.repeat(300_000)}1${'}'.repeat(300_000)}]`]],
+    ['more than 10 attachments', ['511-["a",{"_placeholder":true,"num":0}]']],
+    ['a billion attachments', ['51000000000-["a",{"_placeholder":true,"num":0}]']],
   ];
 
   it.each(malformed)('rejects %s with PARSE_ERROR and never throws', (_name, frames) => {
@@ -208,6 +217,35 @@ describe('Decoder', () => {
       expect(() => officialDecode([frame])).toThrow();
       expect(decodeAll([frame])).toBeInstanceOf(ClientError);
     }
+  });
+
+  it(`decodes values nested ${MAX_DEPTH} levels deep (the argument array is the first), refuses one more`, () => {
+    // ["a", [[…[{ _placeholder, num }]…]]]: the placeholder's own fields are the deepest values.
+    const wrapped = (arrays: number) =>
+      `51-["a",${'['.repeat(arrays)}{"_placeholder":true,"num":0}${']'.repeat(arrays)}]`;
+    const deepest = decodeAll([wrapped(MAX_DEPTH - 3), new ArrayBuffer(2)]) as Packet;
+    expect(deepest).not.toBeInstanceOf(ClientError);
+    let inner: unknown = (deepest.data as unknown[])[1];
+    for (let level = 0; level < MAX_DEPTH - 3; level++) inner = (inner as unknown[])[0];
+    expect((inner as ArrayBuffer).byteLength).toBe(2);
+    expect(decodeAll([wrapped(MAX_DEPTH - 2)])).toMatchObject({ code: 'PARSE_ERROR' });
+  });
+
+  it('accepts 10 attachments, as socket.io-parser 4.2.6+ does (its maxAttachments default)', () => {
+    const placeholders = Array.from({ length: 10 }, (_, num) => ({ _placeholder: true, num }));
+    const frames = [
+      `510-${JSON.stringify(['a', ...placeholders])}`,
+      ...placeholders.map(() => new ArrayBuffer(1)),
+    ];
+    expect((decodeAll(frames) as Packet).data).toHaveLength(11);
+  });
+
+  it('an emit of data nested past the cap throws PARSE_ERROR instead of a RangeError', () => {
+    let deep: unknown = new Uint8Array(1);
+    for (let level = 0; level < 3000; level++) deep = [deep];
+    expect(() => encodePacket({ type: PacketType.EVENT, nsp: '/', data: ['a', deep] })).toThrow(
+      expect.objectContaining({ code: 'PARSE_ERROR' }),
+    );
   });
 
   it('recovers after an error: the next packet decodes normally', () => {

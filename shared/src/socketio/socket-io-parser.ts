@@ -72,16 +72,25 @@ export function isBinary(value: unknown): value is ArrayBuffer | ArrayBufferView
 }
 
 /**
+ * How many levels of values a packet may nest, its argument array being the first. The walkers below recurse, and a hostile frame of
+ * 6 KB (3,000 levels) overflowed the stack with a RangeError; the cap makes the limit the same on every
+ * engine (mini-program JS engines have smaller stacks than Node). Socket.IO payloads are a few levels deep.
+ */
+export const MAX_DEPTH = 500;
+
+/**
  * A copy of `data` with every value `replace` changes replaced, nested arrays and plain objects included
  * (binary values and Dates are leaves). `replace` also sees every value, so it can test them all.
+ * Throws a ClientError('PARSE_ERROR') past {@link MAX_DEPTH} levels (an emit of such data throws it too).
  */
-function replaceDeep(data: unknown, replace: (value: unknown) => unknown): unknown {
+function replaceDeep(data: unknown, replace: (value: unknown) => unknown, depth = MAX_DEPTH): unknown {
+  if (!depth) throw parseError(data);
   const replaced = replace(data);
   if (replaced !== data || Object(data) !== data || isBinary(data) || data instanceof Date) return replaced;
-  if (Array.isArray(data)) return data.map((item) => replaceDeep(item, replace));
+  if (Array.isArray(data)) return data.map((item) => replaceDeep(item, replace, depth - 1));
   const copy: Record<string, unknown> = {};
   for (const key of Object.keys(data as object))
-    copy[key] = replaceDeep((data as Record<string, unknown>)[key], replace);
+    copy[key] = replaceDeep((data as Record<string, unknown>)[key], replace, depth - 1);
   return copy;
 }
 
@@ -129,7 +138,8 @@ const isIndex = (value: unknown): value is number => Number.isSafeInteger(value)
 export function isPacketValid({ type, nsp, id, attachments, data }: Packet): boolean {
   const isAck = type === PacketKind.ACK || type === PacketKind.BINARY_ACK;
   return (
-    [0, 1, 2, 3, 4, 5, 6].includes(type) &&
+    // A digit from the regexp below: 0–6 are the known types.
+    type < 7 &&
     typeof nsp === 'string' &&
     nsp.charAt(0) === '/' &&
     // An id only on EVENT / ACK (and their binary forms), and always on ACK.
@@ -171,10 +181,11 @@ export function encodePacket({ type, nsp, id, data }: Packet): Array<string | Ar
 }
 
 /**
- * `<type>[<attachments>-][<nsp>,][<id>][<json>]`: the attachment count and the id are at most 10 and
- * 15 digits (safe integers); anything longer fails as JSON.
+ * `<type>[<attachments>-][<nsp>,][<id>][<json>]`: at most 10 attachments (socket.io-parser 4.2.6+ refuses
+ * more, its `maxAttachments` default: a count of millions would have the decoder hold every frame that
+ * follows), the id at most 15 digits (a safe integer); anything else fails as JSON.
  */
-const TEXT_PACKET = /^(\d)(?:(\d{1,10})-)?(?:(\/[^,]*),?)?(\d{0,15})([\s\S]*)$/;
+const TEXT_PACKET = /^(\d)(?:(10|\d)-)?(?:(\/[^,]*),?)?(\d{0,15})([\s\S]*)$/;
 
 /**
  * Decodes the text frame of a packet. Binary packets come back with placeholders still in `data`.
@@ -183,37 +194,33 @@ const TEXT_PACKET = /^(\d)(?:(\d{1,10})-)?(?:(\/[^,]*),?)?(\d{0,15})([\s\S]*)$/;
  * decodeString('2["hello"]'); // { type: 2, nsp: '/', data: ['hello'] }
  */
 export function decodeString(str: string): Packet | ClientError {
-  const match = TEXT_PACKET.exec(str);
-  let packet: Packet | undefined;
+  // Nothing in here may throw out: no match, invalid JSON and nesting past MAX_DEPTH all end in the catch.
   try {
-    if (match) {
-      const [, type, attachments, nsp, id, json] = match;
-      packet = {
-        type: +(type as string) as PacketTypeValue,
-        nsp: nsp || '/',
-        id: id ? +id : undefined,
-        data: json ? JSON.parse(json) : undefined,
-        // The regexp gives digits or undefined: '0' is truthy, so 0 attachments stays 0.
-        attachments: attachments ? +attachments : undefined,
-      };
-    }
+    const [, type, attachments, nsp, id, json] = TEXT_PACKET.exec(str) as RegExpExecArray;
+    const packet: Packet = {
+      type: +(type as string) as PacketTypeValue,
+      nsp: nsp || '/',
+      id: id ? +id : undefined,
+      data: json ? JSON.parse(json) : undefined,
+      // The regexp gives digits or undefined: '0' is truthy, so 0 attachments stays 0.
+      attachments: attachments ? +attachments : undefined,
+    };
+    if (
+      isPacketValid(packet) &&
+      // Every placeholder must point at an attachment that will come; checked before waiting for frames.
+      !(
+        packet.attachments !== undefined &&
+        someDeep(
+          packet.data,
+          (value) => isPlaceholder(value) && !(isIndex(value.num) && value.num < packet.attachments!),
+        )
+      )
+    )
+      return packet;
   } catch {
-    // Invalid JSON: reported below.
+    // Reported below.
   }
-  if (
-    !packet ||
-    !isPacketValid(packet) ||
-    // Every placeholder must point at an attachment that will come; checked before waiting for frames.
-    (packet.attachments !== undefined &&
-      someDeep(
-        packet.data,
-        (value) =>
-          isPlaceholder(value) && !(isIndex(value.num) && value.num < (packet as Packet).attachments!),
-      ))
-  ) {
-    return parseError(str);
-  }
-  return packet;
+  return parseError(str);
 }
 
 const parseError = (frame: unknown): ClientError => badPacket(frame, 'Socket.IO');

@@ -1,14 +1,14 @@
 /**
  * Compile-time checks of the typed API (`tsc` fails on a wrong type; vitest runs the type assertions).
  */
-import { describe, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import type {
   StartAck,
   StopAck,
   VoiceClientToServerEvents,
   VoiceServerToClientEvents,
 } from '../voice/contract';
-import { type ClientError, io, type Socket } from './index';
+import { type ClientError, connect, io, type Socket } from './index';
 
 describe('typed sockets', () => {
   it('types listeners, emits, acks and emitWithAck from the event maps', () => {
@@ -51,5 +51,15 @@ describe('typed sockets', () => {
     socket.emit('anything', 1, 'two', { three: 3 }, () => {});
     expectTypeOf(socket.emitWithAck('anything')).toEqualTypeOf<Promise<unknown>>();
     socket.io.close();
+  });
+
+  it("connect is io under socket.io-client's other name, generics included", () => {
+    expectTypeOf(connect).toEqualTypeOf(io);
+    const socket = connect<VoiceServerToClientEvents, VoiceClientToServerEvents>({
+      autoConnect: false,
+      transport: { name: 'none', open: () => ({ send() {}, close() {} }) },
+    });
+    expectTypeOf(socket).toEqualTypeOf<Socket<VoiceServerToClientEvents, VoiceClientToServerEvents>>();
+    expect(connect).toBe(io);
   });
 });
