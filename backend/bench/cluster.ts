@@ -13,96 +13,23 @@
  *
  * Both are bounded (sockets ≤ 2,000, samples ≤ 40, each part by a time budget).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { io, type Socket, webSocketTransport } from '@realtime-voice/shared/socketio';
-import { VOICE_NAMESPACE } from '@realtime-voice/shared/voice';
-import WebSocket from 'ws';
+import { join } from 'node:path';
+import type { Socket } from '@realtime-voice/shared/socketio';
 import { startRedis } from '../test/support/global-services';
 import { synthesizeSpeech } from '../test/support/speech-audio';
+import {
+  type ServerChild as Child,
+  connectVoiceClient,
+  rssBytes,
+  startServerChild as startChild,
+} from './server-process';
 import { median, percentile, worst } from './stats';
 
-const BACKEND_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = 1024 * 1024;
 
-interface Child {
-  readonly url: string;
-  readonly pid: number;
-  stop(): Promise<void>;
-}
-
-async function startChild(env: Record<string, string>): Promise<Child> {
-  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/server-child.ts'], {
-    cwd: BACKEND_DIR,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      AUTH_ALLOW_ANONYMOUS: 'true',
-      LOG_LEVEL: 'warn',
-      MALLOC_ARENA_MAX: '2',
-      ...env,
-    },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((done) => proc.once('exit', () => done()));
-  const url = await new Promise<string>((done, fail) => {
-    let buffered = '';
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      fail(new Error('server child did not start in 30 s'));
-    }, 30_000);
-    proc.stdout?.on('data', (data: Buffer) => {
-      buffered += data.toString();
-      const line = buffered.split('\n').find((l) => l.startsWith('{"url"'));
-      if (line) {
-        clearTimeout(timer);
-        done((JSON.parse(line) as { url: string }).url);
-      }
-    });
-    void exited.then(() => fail(new Error('server child exited at start')));
-  });
-  return {
-    url,
-    pid: proc.pid ?? -1,
-    async stop() {
-      proc.stdin?.end();
-      const force = setTimeout(() => proc.kill('SIGKILL'), 12_000);
-      await exited;
-      clearTimeout(force);
-    },
-  };
-}
-
-function rssBytes(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) * 1024 : 0;
-}
-
-function connect(url: string, timeoutMs = 15_000): Promise<Socket> {
-  const socket: Socket = io(`${url}${VOICE_NAMESPACE}`, {
-    transport: webSocketTransport(WebSocket),
-    forceNew: true,
-    reconnection: false,
-  });
-  return new Promise((done, fail) => {
-    const timer = setTimeout(() => fail(new Error('connect timed out')), timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      done(socket);
-    });
-    socket.once('connect_error', (error: Error) => {
-      clearTimeout(timer);
-      fail(error);
-    });
-  });
-}
+const connect = (url: string) => connectVoiceClient(url);
 
 /** Lets the server's allocations settle before reading RSS (no event marks "settled"). */
 const settle = (ms: number) => new Promise((done) => setTimeout(done, ms));

@@ -95,12 +95,14 @@ export async function runEnginesBench(
       endSilenceMs: 500,
       scoresText: true,
       open: async () => {
-        const engine = createPocketsphinxEngine({ vadPostSpeechMs: 500 });
+        // A pool as large as the largest level, warm before measuring: its decoders are engine RSS.
+        const engine = createPocketsphinxEngine({ vadPostSpeechMs: 500, maxStreams: Math.max(...levels) });
         const status = engine.status();
         if (!status.ready) {
           await engine.close();
           return { skip: status.message };
         }
+        await engine.whenWarm();
         return { engine, dispose: () => engine.close() };
       },
     },

@@ -12,7 +12,7 @@
  *      broadcast reaching another instance through Redis (`--only cluster`; see `cluster.ts`).
  *
  * Usage: `npm run bench [-- --levels 1,2,4] [--repeat 3] [--budget-s 150] [--server-levels 1,2,4]
- * [--server-budget-s 170] [--only engine|server|mp3|engines|cluster] [--quick]`. Without `--only`, each
+ * [--server-budget-s 170] [--keep-going] [--only engine|server|mp3|engines|cluster] [--quick]`. Without `--only`, each
  * section runs in its own process. `--levels`, `--repeat` and `--budget-s` are
  * the engine bench's; `--quick` runs levels 1 and 2 of both. Each benchmark is bounded in time; numbers
  * depend on the machine and on what else runs on it, so each table prints the machine and its load average.
@@ -25,6 +25,7 @@ import { runBroadcastLatency, runIdleSockets } from './cluster';
 import { runEnginesBench } from './engines';
 import { runMp3DecodeBench } from './mp3-decode';
 import { runServerCapacity } from './server-capacity';
+import { sizingTable } from './sizing';
 import { runSpeechCapacity } from './speech-capacity';
 
 function argValue(name: string): string | undefined {
@@ -192,7 +193,7 @@ async function enginesBench(quick: boolean): Promise<void> {
   console.log(
     '\nCPU RTF = process CPU (all threads) / audio time of all streams; first partial = first partial after the chunk ' +
       "with the utterance's first audible sample was written; final = final arrival − write of the chunk with its " +
-      'last audible sample; engine RSS = what loading the engine added (a shared model counts once); RSS/stream = ' +
+      'last audible sample; engine RSS = what loading the engine added (a shared model counts once; pocketsphinx: its language-model lanes and a warm decoder pool as large as the largest level); RSS/stream = ' +
       '(peak − idle) / N.',
   );
   console.log(
@@ -277,6 +278,10 @@ async function engineBench(quick: boolean): Promise<void> {
     ),
   );
   console.log(`\nCapacity: ${result.capacity} concurrent real-time stream(s).`);
+  console.log(
+    'RSS/stream = what a live stream adds beyond its pooled decoder (the pool is warm before the first level; ' +
+      '`--only server` reports the memory per decoder); init ms = taking a decoder from the pool.',
+  );
   console.log(`Criterion: ${result.criterion}.`);
   console.log(
     `Audio per stream: ${(result.audioMs / 1000).toFixed(1)} s in 100 ms chunks, real-time pace, starts ` +
@@ -294,6 +299,7 @@ async function serverBench(quick: boolean): Promise<void> {
   const result = await runServerCapacity({
     ...(levels ? { levels } : {}),
     budgetMs: Number.isFinite(budgetS) && budgetS > 0 ? budgetS * 1000 : 170_000,
+    keepGoing: process.argv.includes('--keep-going'),
     log: (line) => console.error(line),
   });
   console.log(
@@ -341,6 +347,44 @@ async function serverBench(quick: boolean): Promise<void> {
       `${result.rows.length > 0 && result.rows.every((row) => row.passed) ? ' (every level tried passed; more may fit)' : ''}.`,
   );
   console.log(`Criterion: ${result.criterion}.`);
+  const pool = result.pool;
+  // CPU per session is only meaningful where the server kept up: the largest passing level, else N=1.
+  const best = result.rows.find((row) => row.sessions === result.capacity) ?? result.rows[0];
+  if (best) {
+    const cpuPercentPerSession = best.serverCpuPercent / best.sessions;
+    const liveExtraMiB = Math.max(0, best.rssPerSessionMiB);
+    const modelsMiB = pool.modelsAndFirstDecoderMiB - pool.perDecoderMiB;
+    const baseMiB =
+      result.idleRssMiB - pool.modelsAndFirstDecoderMiB - (pool.decoders - 1) * pool.perDecoderMiB;
+    console.log(
+      `\nPer-session cost (N=${best.sessions}${best.passed ? ', the largest passing level' : ', no level passed: N=1 (CPU from a failed level is not a cost)'}): ` +
+        `${fixed(cpuPercentPerSession, 1)} % of a core; ${fixed(pool.perDecoderMiB, 1)} MiB per decoder ` +
+        `(pool of ${pool.decoders}, created at start and reused) + ${fixed(liveExtraMiB, 1)} MiB while live ` +
+        `(RSS/session over the warm idle server). Fixed: ${fixed(modelsMiB)} MiB for ${pool.lanes} language-model ` +
+        `lane(s), ${fixed(baseMiB)} MiB the server itself (idle RSS ${fixed(result.idleRssMiB)} MiB with the pool).`,
+    );
+    const rows = sizingTable({
+      cpuPercentPerSession,
+      baseMiB,
+      modelPerLaneMiB: modelsMiB / Math.max(1, pool.lanes),
+      decoderMiB: pool.perDecoderMiB,
+      liveExtraMiB,
+    });
+    console.log(
+      '\nSessions per instance (min of CPU and memory; see bench/sizing.ts for the headroom kept):\n',
+    );
+    console.log(
+      table(
+        ['cores', '1 GiB', '2 GiB', '4 GiB'],
+        [0.5, 1, 2].map((cores) => [
+          String(cores),
+          ...rows
+            .filter((row) => row.cores === cores)
+            .map((row) => `${row.sessions} (cpu ${row.byCpu}, mem ${row.byMemory})`),
+        ]),
+      ),
+    );
+  }
   console.log(
     `Cells: "a / b" = median / worst (partial gap: median of all gaps / worst session's p95). First partial = ` +
       `first partial's arrival − send time of the chunk with the utterance's first audible sample (proxy for ` +
@@ -354,9 +398,10 @@ async function serverBench(quick: boolean): Promise<void> {
       `with a temp-file SQLite database, anonymous auth, pocketsphinx; loopback WebSocket.`,
   );
   console.log(
-    'Memory: the allocator keeps freed decoder memory (see "RSS after"), and a later level reuses only part ' +
-      'of it, so RSS/session of later levels includes memory kept from earlier ones; the first level on the ' +
-      'fresh server gives the cleanest per-session cost.',
+    "Memory: the idle RSS already holds the pool's decoders (created at start, reused by every level), so " +
+      'RSS/session is what a live session adds on top of its decoder; "RSS after" should come back to the idle ' +
+      'RSS (freed heap is trimmed after a burst). UV_THREADPOOL_SIZE, MALLOC_ARENA_MAX and BENCH_LANES (language-' +
+      "model copies) reach the server child from this process's environment.",
   );
   console.log(`Machine: ${result.machine}.`);
 }

@@ -80,6 +80,36 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: ':memory:' }, CWD).databasePath).toBe(':memory:');
   });
 
+  it('reads the admission and per-connection limits, with defaults (issue 12)', () => {
+    expect(loadConfig({}, CWD)).toMatchObject({
+      session: { audioBytesPerSecond: 128_000, audioBurstBytes: 960_000 },
+      admission: { maxSessions: undefined, maxSessionsPerUser: 2, maxStarting: 8 },
+      socketLimits: { connectTimeoutMs: 10_000, maxEventsPerSecond: 100, maxInvalidEvents: 20 },
+    });
+    const config = loadConfig(
+      {
+        SESSION_MAX_LIVE: '12',
+        SESSION_MAX_PER_USER: '3',
+        SESSION_START_QUEUE: '6',
+        SOCKET_AUDIO_REALTIME_FACTOR: '2',
+        SOCKET_AUDIO_BURST_SECONDS: '10',
+        SOCKET_CONNECT_TIMEOUT_SECONDS: '5',
+        SOCKET_MAX_EVENTS_PER_SECOND: '50',
+        SOCKET_MAX_INVALID_EVENTS: '7',
+      },
+      CWD,
+    );
+    expect(config).toMatchObject({
+      session: { audioBytesPerSecond: 64_000, audioBurstBytes: 320_000 },
+      admission: { maxSessions: 12, maxSessionsPerUser: 3, maxStarting: 6 },
+      socketLimits: { connectTimeoutMs: 5_000, maxEventsPerSecond: 50, maxInvalidEvents: 7 },
+    });
+    expect(problems({ SESSION_MAX_LIVE: '0', SESSION_MAX_PER_USER: 'two' })).toEqual([
+      'SESSION_MAX_LIVE="0": expected a whole number from 1 to 10000',
+      'SESSION_MAX_PER_USER="two": expected a whole number from 1 to 10000',
+    ]);
+  });
+
   it('lists every bad value at once, naming the variable, without echoing secrets', () => {
     const found = problems({
       PORT: 'eighty',

@@ -37,6 +37,26 @@ export interface Config {
   readonly session: {
     readonly maxDurationMs: number;
     readonly maxBytes: number;
+    /** Average audio bytes a connection may send per second (`SOCKET_AUDIO_REALTIME_FACTOR` × 32,000). */
+    readonly audioBytesPerSecond: number;
+    /** Audio a connection may send at once above that rate (`SOCKET_AUDIO_BURST_SECONDS` of audio). */
+    readonly audioBurstBytes: number;
+  };
+  /** Admission (services/admission.ts): live sessions per server and user, and the start queue. */
+  readonly admission: {
+    /** Server-wide live sessions; undefined = derived from the memory limit and the engines' stream cost. */
+    readonly maxSessions: number | undefined;
+    readonly maxSessionsPerUser: number;
+    readonly maxStarting: number;
+  };
+  /** Per-connection bounds of the Socket.IO server. */
+  readonly socketLimits: {
+    /** A connection that joins no namespace within this is closed (Socket.IO `connectTimeout`). */
+    readonly connectTimeoutMs: number;
+    /** Events a socket may send per second on average (a burst of 5 s worth is allowed). */
+    readonly maxEventsPerSecond: number;
+    /** Invalid events (unknown, malformed, out of place) after which a socket is disconnected. */
+    readonly maxInvalidEvents: number;
   };
   readonly uploadMaxBytes: number;
   /** Socket.IO `maxHttpBufferSize`: a bigger frame closes the connection. */
@@ -94,6 +114,9 @@ export class ConfigError extends Error {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** 16 kHz mono 16-bit PCM: one second of real-time audio. */
+const PCM_BYTES_PER_SECOND = 32_000;
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
@@ -175,6 +198,21 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const maxSessionBytes = integer('SESSION_MAX_BYTES', 20_000_000, 1_000, 2_000_000_000);
   const uploadMaxBytes = integer('UPLOAD_MAX_BYTES', 10_000_000, 1_000, 500_000_000);
   const socketMaxFrameBytes = integer('SOCKET_MAX_FRAME_BYTES', 1_000_000, 10_000, 100_000_000);
+
+  // --- admission and per-connection bounds (issue 12) ---
+  const maxLiveRaw = read('SESSION_MAX_LIVE');
+  const admission = {
+    maxSessions: maxLiveRaw === undefined ? undefined : integer('SESSION_MAX_LIVE', 1, 1, 10_000),
+    maxSessionsPerUser: integer('SESSION_MAX_PER_USER', 2, 1, 10_000),
+    maxStarting: integer('SESSION_START_QUEUE', 8, 1, 1_000),
+  };
+  const audioRealtimeFactor = integer('SOCKET_AUDIO_REALTIME_FACTOR', 4, 1, 1_000);
+  const audioBurstSeconds = integer('SOCKET_AUDIO_BURST_SECONDS', 30, 1, 3_600);
+  const socketLimits = {
+    connectTimeoutMs: integer('SOCKET_CONNECT_TIMEOUT_SECONDS', 10, 1, 600) * 1000,
+    maxEventsPerSecond: integer('SOCKET_MAX_EVENTS_PER_SECOND', 100, 1, 100_000),
+    maxInvalidEvents: integer('SOCKET_MAX_INVALID_EVENTS', 20, 1, 100_000),
+  };
 
   const corsOrigins = (read('CORS_ORIGINS') ?? '')
     .split(',')
@@ -272,7 +310,14 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     shutdownTimeoutMs,
     asrEngine,
     auth,
-    session: { maxDurationMs: maxSessionSeconds * 1000, maxBytes: maxSessionBytes },
+    session: {
+      maxDurationMs: maxSessionSeconds * 1000,
+      maxBytes: maxSessionBytes,
+      audioBytesPerSecond: audioRealtimeFactor * PCM_BYTES_PER_SECOND,
+      audioBurstBytes: audioBurstSeconds * PCM_BYTES_PER_SECOND,
+    },
+    admission,
+    socketLimits,
     uploadMaxBytes,
     socketMaxFrameBytes,
     corsOrigins,

@@ -1,12 +1,20 @@
 /**
  * @module main — `npm start`: read the configuration, start the server, log its URL, and close gracefully
  * on SIGTERM / SIGINT (what Cloud Hosting sends on scale-in and deploys): live sessions flushed and stored,
- * clients told and sent to reconnect elsewhere (see `server.ts`). A second signal exits at once, and so
- * does a shutdown that overruns `SHUTDOWN_TIMEOUT_SECONDS` by more than a few seconds.
+ * clients told and sent to reconnect elsewhere (see `server.ts`). A shutdown that overruns
+ * `SHUTDOWN_TIMEOUT_SECONDS` by more than a few seconds exits all the same.
+ *
+ * One signal often arrives several times: systemd and a terminal signal the whole process group of
+ * `npm start`, and each `npm` layer forwards it to its child once more (decision 0043). Repeats within
+ * `REPEAT_SIGNAL_WINDOW_MS` of the first are that same signal and are ignored; a signal after it is a
+ * person insisting, and exits at once.
  */
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './log';
 import { createServer, SHUTDOWN_EXTRA_MS } from './server';
+
+/** Copies of the first shutdown signal arrive within milliseconds; 3 s leaves room for a loaded machine. */
+const REPEAT_SIGNAL_WINDOW_MS = 3_000;
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -30,13 +38,20 @@ async function main(): Promise<void> {
     env: config.nodeEnv,
   });
 
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < REPEAT_SIGNAL_WINDOW_MS) {
+        logger.info('server.signal_repeated', {
+          signal,
+          note: 'already draining; signal again later to exit now',
+        });
+        return;
+      }
       logger.warn('server.forced_exit', { signal });
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     logger.info('server.stopping', { signal });
     // The server bounds each step of its shutdown (`SHUTDOWN_TIMEOUT_SECONDS` for the flush, a few
     // seconds for the rest); this is the backstop if something below it hangs all the same.

@@ -7,9 +7,9 @@
  * `SHUTDOWN_TIMEOUT_SECONDS`: stop listening (new connections go to other instances) and turn `/readyz`
  * to 503; refuse new sessions; flush every live session and store its results (and wait for those already
  * ending: a client's `stop`, a vanished client's flush); tell each client whose session was cut
- * (`session-error` `SERVER_RESTARTING`); close the transports without a Socket.IO DISCONNECT, so clients
- * reconnect by themselves — to another instance, resuming their Socket.IO session from Redis; then release
- * engines, Redis and the database.
+ * (`session-error` `SERVER_RESTARTING`, also when the flush overran its limit); close the transports
+ * without a Socket.IO DISCONNECT, so clients reconnect by themselves — to another instance, resuming
+ * their Socket.IO session from Redis; then release engines, Redis and the database.
  *
  * Used by `main.ts` and by the tests (`port: 0`, injected engines and logger).
  */
@@ -23,20 +23,30 @@ import { openStorage, type Storage } from './db/storage';
 import type { TranscriptRepository } from './db/transcript-repository';
 import { createApp } from './http/app';
 import { createLogger, type Logger } from './log';
+import {
+  type Admission,
+  createAdmission,
+  DEFAULT_STREAM_MEMORY_BYTES,
+  defaultMaxSessions,
+  memoryLimitBytes,
+} from './services/admission';
 import { createHistoryService } from './services/history';
 import { createIdentityService } from './services/identity';
 import { createFileRecognizer } from './services/recognize-file';
 import { createStatsService } from './services/stats';
 import { createVoiceSessions, type VoiceSessions } from './services/voice-sessions';
+import { createCutNoticeRegistry } from './socket/cut-notice';
 import { connectRedis, type RedisLink } from './socket/redis-adapter';
 import {
   announceRecord,
   attachVoiceNamespace,
+  refuseMainNamespace,
   type VoiceNamespace,
   type VoiceServer,
 } from './socket/voice-namespace';
 import { createEngineRegistry, type EngineRegistry, type SpeechEngine } from './speech';
-import { createConfiguredEngines } from './speech/configured-engines';
+import { CONFIGURED_STREAM_COST, createConfiguredEngines } from './speech/configured-engines';
+import { usableCores } from './speech/cpu-quota';
 
 export interface CreateServerOptions {
   readonly config: Config;
@@ -53,6 +63,8 @@ export interface RunningServer {
   readonly io: VoiceServer;
   readonly namespace: VoiceNamespace;
   readonly sessions: VoiceSessions;
+  /** Caps and the start queue of live sessions and uploads (reported by `/healthz` as `capacity`). */
+  readonly admission: Admission;
   readonly repository: TranscriptRepository;
   /** The database (SQLite or MySQL) behind `repository`. */
   readonly storage: Storage;
@@ -99,7 +111,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   for (const warning of configWarnings(config)) logger.warn('config.warning', { message: warning });
 
-  const engineList = options.engines ?? createConfiguredEngines(config);
+  const engineList = options.engines ?? createConfiguredEngines(config, { maxStreams: maxSessions(config) });
   const engines = createEngineRegistry(engineList, config.asrEngine);
   for (const engine of engines.list()) {
     const status = engine.status();
@@ -133,12 +145,21 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
   const announce = (record: TranscriptRecord) => {
     if (namespace) announceRecord(namespace, record);
   };
+  // One notion of capacity (issue 13): every live session and upload takes a slot here, and the engines
+  // were sized for the same number.
+  const admission = createAdmission({
+    maxSessions: options.engines ? maxSessions(config, engineList) : maxSessions(config),
+    maxSessionsPerUser: config.admission.maxSessionsPerUser,
+    maxStarting: config.admission.maxStarting,
+  });
+  logger.info('admission.limits', { ...admission.report() });
   const sessions = createVoiceSessions({
     engines,
     repository,
     limits: config.session,
     announce,
     logger,
+    admission,
   });
 
   /** Set when shutdown begins: `/readyz` answers 503 and new sessions are refused. */
@@ -149,10 +170,11 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
     stats: createStatsService(repository, Date.now, {
       engineNames: () => engines.list().map((engine) => engine.name),
     }),
-    recognizer: createFileRecognizer({ engines, repository, announce, logger }),
+    recognizer: createFileRecognizer({ engines, repository, announce, logger, admission }),
     repository,
     engines,
     activeSessions: () => sessions.activeCount,
+    capacity: () => admission.report(),
     logger,
     uploadMaxBytes: config.uploadMaxBytes,
     corsOrigins: config.corsOrigins,
@@ -179,8 +201,19 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
     maxHttpBufferSize: config.socketMaxFrameBytes,
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: true },
     serveClient: false,
+    // A connection that joins no namespace (e.g. refused by every middleware) is closed after this.
+    connectTimeout: config.socketLimits.connectTimeoutMs,
   });
-  namespace = attachVoiceNamespace(io, { identity, sessions, logger });
+  refuseMainNamespace(io);
+  // Which connections are mid-session, for a shutdown whose flush overruns its limit (see `close`).
+  const cutNotices = createCutNoticeRegistry(SHUTDOWN_NOTICE);
+  namespace = attachVoiceNamespace(io, {
+    identity,
+    sessions,
+    logger,
+    limits: config.socketLimits,
+    cutNotices,
+  });
 
   const host =
     config.host === undefined || config.host === '0.0.0.0' || config.host === '::'
@@ -216,9 +249,13 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
       // instance past the platform's kill.
       const flushed = await withinTime(sessions.closeAll(SHUTDOWN_NOTICE), config.shutdownTimeoutMs);
       if (!flushed) {
+        // The flush's own notices never came: tell the clients being cut now, before their transport
+        // closes, so they know why the session ended (and reconnect elsewhere to start a new one).
+        const told = cutNotices.tellCut();
         logger.warn('server.shutdown_timeout', {
           activeSessions: sessions.activeCount,
           timeoutMs: config.shutdownTimeoutMs,
+          told,
         });
       }
       // With Redis, those last emits are delivered only once Redis stored them: let them out first.
@@ -256,6 +293,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
     io,
     namespace,
     sessions,
+    admission,
     repository,
     storage,
     redis,
@@ -305,4 +343,24 @@ function listen(
     });
     httpServer.once('error', reject);
   });
+}
+
+/**
+ * The server-wide session cap: `SESSION_MAX_LIVE`, else what fits the instance's memory and cores at the
+ * costliest stream — of the given engines, or (before the configured engines exist) the cost they declare.
+ */
+function maxSessions(config: Config, engines?: readonly SpeechEngine[]): number {
+  if (config.admission.maxSessions !== undefined) return config.admission.maxSessions;
+  const cost = engines
+    ? {
+        streamMemoryBytes: Math.max(
+          ...engines.map((engine) => engine.streamMemoryBytes ?? DEFAULT_STREAM_MEMORY_BYTES),
+        ),
+        streamCpuCores: Math.max(0, ...engines.map((engine) => engine.streamCpuCores ?? 0)),
+      }
+    : {
+        streamMemoryBytes: CONFIGURED_STREAM_COST.memoryBytes,
+        streamCpuCores: CONFIGURED_STREAM_COST.cpuCores,
+      };
+  return defaultMaxSessions({ memoryLimitBytes: memoryLimitBytes(), cores: usableCores(), ...cost });
 }

@@ -3,10 +3,17 @@
  * both ways, CONNECT_ERROR, BINARY_EVENT / BINARY_ACK with every binary kind, namespaces multiplexed.
  */
 import type { Socket as ServerSocket } from 'socket.io';
+import * as parser from 'socket.io-parser';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type ClientError, io, webSocketTransport } from '../src/socketio/index';
 import { client, closeClients, once, startServer, type TestServer, waitFor } from './support/server';
+
+class ManyAttachmentsDecoder extends parser.Decoder {
+  constructor() {
+    super({ maxAttachments: 32 });
+  }
+}
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -83,7 +90,9 @@ describe('packets', () => {
   });
 
   it('binary both ways: every TypedArray kind, DataView, ArrayBuffer, Buffer, nested, in acks', async () => {
-    server = await startServer();
+    // This packet carries 16 attachments; socket.io-parser ≥ 4.2.6 refuses more than 10 by default
+    // (CVE-2026-33151), so this test's server allows more.
+    server = await startServer({ parser: { Encoder: parser.Encoder, Decoder: ManyAttachmentsDecoder } });
     const received: Record<string, unknown>[] = [];
     server.io.on('connection', (s) => {
       s.on('echo', (payload: Record<string, unknown>, cb: (...args: unknown[]) => void) => {

@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { TranscriptRepository } from '../db/transcript-repository';
 import type { Logger } from '../log';
+import type { CapacityReport } from '../services/admission';
 import type { HistoryService } from '../services/history';
 import type { IdentityService } from '../services/identity';
 import type { FileRecognizer } from '../services/recognize-file';
@@ -30,6 +31,8 @@ export interface AppDependencies {
   readonly repository: TranscriptRepository;
   readonly engines: EngineRegistry;
   readonly activeSessions: () => number;
+  /** Admission's caps and free slots, reported by `/healthz` (`capacity`). */
+  readonly capacity?: () => CapacityReport;
   readonly logger: Logger;
   readonly uploadMaxBytes: number;
   readonly corsOrigins: readonly string[];
@@ -70,6 +73,7 @@ export function createApp(deps: AppDependencies) {
       engines: deps.engines,
       repository: deps.repository,
       activeSessions: deps.activeSessions,
+      ...(deps.capacity ? { capacity: deps.capacity } : {}),
       startedAt: deps.startedAt ?? Date.now(),
       redis: deps.redis,
       draining: deps.draining ?? (() => false),

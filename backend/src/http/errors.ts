@@ -19,6 +19,7 @@ const STATUS: Readonly<Record<ServiceErrorKind, ContentfulStatusCode>> = {
   conflict: 409,
   'unsupported-media': 415,
   'too-large': 413,
+  'too-many': 429,
   unavailable: 503,
   internal: 500,
 };

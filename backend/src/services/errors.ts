@@ -13,6 +13,8 @@ export type ServiceErrorKind =
   | 'conflict'
   | 'unsupported-media'
   | 'too-large'
+  /** The caller holds too much at once (e.g. live sessions over its cap): try again when one ended. */
+  | 'too-many'
   | 'unavailable'
   | 'internal';
 

@@ -54,7 +54,7 @@ describe('identity service', () => {
     const fresh = await service.issueToken({ userId: 'wx:o1', method: 'wechat' });
     expect(await service.identify(credentials({}, fresh.token))).toEqual({
       ok: true,
-      identity: { userId: 'wx:o1', method: 'token' },
+      identity: { userId: 'wx:o1', method: 'token', expiresAt: expect.any(Number) },
     });
     const real = Math.floor(Date.now() / 1000);
     const cases: [string, string][] = [

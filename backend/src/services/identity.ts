@@ -33,6 +33,8 @@ export function bearerToken(header: string | undefined): string | undefined {
 export interface Identity {
   readonly userId: string;
   readonly method: IdentityMethod;
+  /** When the identity stops being valid (a token's `exp`, epoch seconds); undefined = for the connection's life. */
+  readonly expiresAt?: number;
 }
 
 export type IdentityRefusalCode = 'UNAUTHENTICATED' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'TOKEN_UNSUPPORTED';
@@ -145,7 +147,7 @@ export function createIdentityService(options: IdentityOptions): IdentityService
     if (!isUsableUserId(sub)) {
       return { ok: false, code: 'TOKEN_INVALID', message: 'the token is not valid (no usable sub claim)' };
     }
-    return { ok: true, identity: { userId: sub, method: 'token' } };
+    return { ok: true, identity: { userId: sub, method: 'token', expiresAt: exp } };
   };
 
   return {

@@ -11,6 +11,7 @@ import { AudioFormatError, Mp3ToPcm } from '../audio/mp3-to-pcm';
 import type { TranscriptRepository } from '../db/transcript-repository';
 import type { Logger } from '../log';
 import { type EngineRegistry, parseWav, requireSpeechFormat } from '../speech';
+import type { Admission } from './admission';
 import { chooseEngine } from './engine-choice';
 import { errorCode, ServiceError } from './errors';
 import { Transcription } from './transcription';
@@ -45,6 +46,11 @@ export interface FileRecognizerOptions {
   readonly logger: Logger;
   /** Longest audio an mp3 upload may decode to; default {@link MAX_UPLOAD_AUDIO_MS}. */
   readonly maxMp3AudioMs?: number;
+  /**
+   * The caps live sessions obey (an upload runs the same engines): it holds a slot from before its engine
+   * stream is created until it is stored. Refused: 429 `LIMIT_SESSIONS` or 503 `ENGINE_BUSY`.
+   */
+  readonly admission?: Admission;
 }
 
 /** Bytes handed to the engine at once: 1 s of audio keeps the decoder busy without one giant call. */
@@ -70,53 +76,73 @@ export function createFileRecognizer(options: FileRecognizerOptions): FileRecogn
       if (pcm.byteLength < 2)
         throw new ServiceError('invalid', 'EMPTY_AUDIO', 'the upload holds no audio samples');
       const choice = chooseEngine(options.engines, { engine: request.engine, language: request.language });
-      const sessionId = randomUUID();
-      let failure: (Error & { code?: string }) | undefined;
-      let run: Transcription;
+      const admitted = options.admission?.admit(request.userId);
+      if (admitted && !admitted.ok) {
+        const { code, message } = admitted.error;
+        throw new ServiceError(code === 'LIMIT_SESSIONS' ? 'too-many' : 'unavailable', code, message);
+      }
       try {
-        run = await Transcription.open({
-          engine: choice.engine,
-          language: choice.language,
-          userId: request.userId,
-          sessionId,
-          repository: options.repository,
-          logger: options.logger,
-          hooks: {
-            onStored: (record) => options.announce(record),
-            onFailure: (error) => {
-              failure = error;
-            },
-          },
-        });
-      } catch (error) {
-        const code = errorCode(error);
-        if (code !== undefined && error instanceof Error)
-          throw new ServiceError('unavailable', code, error.message);
-        throw error;
+        return await recognizeAdmitted(request, pcm, choice, () => admitted?.slot.started());
+      } finally {
+        admitted?.slot.release();
       }
-      for (let offset = 0; offset < pcm.byteLength; offset += FEED_BYTES) {
-        run.write(pcm.subarray(offset, offset + FEED_BYTES));
-      }
-      const records = await run.finish();
-      const failed = failure as (Error & { code?: string }) | undefined;
-      if (failed) {
-        options.logger.warn('recognize.failed', { sessionId, error: failed });
-        throw new ServiceError(
-          'internal',
-          failed.code ?? 'ENGINE_FAILED',
-          `recognition failed: ${failed.message}`,
-        );
-      }
-      options.logger.info('recognize.done', { sessionId, audioMs: run.audioMs, records: records.length });
-      return {
-        sessionId,
-        engine: choice.engine.name,
-        language: choice.language,
-        audioMs: run.audioMs,
-        records,
-      };
     },
   };
+
+  async function recognizeAdmitted(
+    request: RecognizeRequest,
+    pcm: Uint8Array,
+    choice: ReturnType<typeof chooseEngine>,
+    started: () => void,
+  ): Promise<RecognizeResult> {
+    const sessionId = randomUUID();
+    let failure: (Error & { code?: string }) | undefined;
+    let run: Transcription;
+    try {
+      run = await Transcription.open({
+        engine: choice.engine,
+        language: choice.language,
+        userId: request.userId,
+        sessionId,
+        repository: options.repository,
+        logger: options.logger,
+        hooks: {
+          onStored: (record) => options.announce(record),
+          onFailure: (error) => {
+            failure = error;
+          },
+        },
+      });
+    } catch (error) {
+      const code = errorCode(error);
+      if (code !== undefined && error instanceof Error)
+        throw new ServiceError('unavailable', code, error.message);
+      throw error;
+    } finally {
+      started();
+    }
+    for (let offset = 0; offset < pcm.byteLength; offset += FEED_BYTES) {
+      run.write(pcm.subarray(offset, offset + FEED_BYTES));
+    }
+    const records = await run.finish();
+    const failed = failure as (Error & { code?: string }) | undefined;
+    if (failed) {
+      options.logger.warn('recognize.failed', { sessionId, error: failed });
+      throw new ServiceError(
+        'internal',
+        failed.code ?? 'ENGINE_FAILED',
+        `recognition failed: ${failed.message}`,
+      );
+    }
+    options.logger.info('recognize.done', { sessionId, audioMs: run.audioMs, records: records.length });
+    return {
+      sessionId,
+      engine: choice.engine.name,
+      language: choice.language,
+      audioMs: run.audioMs,
+      records,
+    };
+  }
 }
 
 /** Whole mp3 file → 16 kHz PCM; not mp3 → 400 `MP3_INVALID`, too long → 413 `AUDIO_TOO_LONG`. */

@@ -57,6 +57,8 @@ export interface TranscriptionOptions {
   readonly maxPcmBytes?: number;
   /** Where a throwing hook is reported (default: a logger on stdout, like the server's). */
   readonly logger?: Logger;
+  /** The owner went away while the stream was queued: it is not created (`open` rejects `ABORTED`). */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -115,6 +117,7 @@ export class Transcription {
           onFinal: (hypothesis) => run.acceptFinal(hypothesis),
           onError: (error) => run.fail(error),
         },
+        options.signal ? { signal: options.signal } : undefined,
       )
       .catch((error: unknown) => {
         run.decoder?.free();

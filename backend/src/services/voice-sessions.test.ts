@@ -137,3 +137,22 @@ describe('voice sessions (service level)', () => {
     expect(await late.start({})).toMatchObject({ ok: false, error: notice });
   });
 });
+
+describe('voice sessions: a flushing session is live', () => {
+  it('counts a session as live until its flush is done, and refuses a new start on its connection meanwhile', async () => {
+    const engine = createFakeEngine();
+    const { sessions, connection } = setup(engine);
+    expect((await connection.start({})).ok).toBe(true);
+    connection.audio(concat(loud(300), quiet(400)));
+    const stopping = connection.stop();
+    expect(sessions.activeCount).toBe(1);
+    expect(await connection.start({})).toMatchObject({
+      ok: false,
+      error: { code: 'SESSION_ACTIVE', message: expect.stringMatching(/still finishing/) },
+    });
+    expect((await stopping).ok).toBe(true);
+    expect(sessions.activeCount).toBe(0);
+    expect((await connection.start({})).ok).toBe(true);
+    expect(sessions.activeCount).toBe(1);
+  });
+});

@@ -1,5 +1,10 @@
 /**
- * @module voice-sessions — live voice sessions, one active per connection, independent of Socket.IO.
+ * @module voice-sessions — live voice sessions, one live per connection, independent of Socket.IO.
+ *
+ * Each session's life is the state machine of `session-state.ts` (`starting → running → ending → ended`),
+ * changed in one place (`apply`). A session holds its admission slot (`admission.ts`: per-user and
+ * server-wide caps, the start queue) until it has ended: one still flushing after `stop` or a limit counts
+ * against its connection (a new `start` is `SESSION_ACTIVE` until then), its user and the server.
  *
  * A connection starts a session, streams PCM, and stops it. Rules (SPEC §4):
  * - audio before `start` or after `stop` is reported as `NO_SESSION` (once per idle period, so a client
@@ -28,8 +33,18 @@ import type {
 import type { TranscriptRepository } from '../db/transcript-repository';
 import type { Logger } from '../log';
 import type { EngineRegistry } from '../speech';
+import { type Admission, createAdmission, type Slot } from './admission';
 import { chooseEngine } from './engine-choice';
 import { errorCode, ServiceError } from './errors';
+import {
+  type EndReason,
+  isLive,
+  type SessionEvent,
+  type SessionState,
+  startingState,
+  transition,
+} from './session-state';
+import { createTokenBucket } from './token-bucket';
 import { Transcription } from './transcription';
 
 /** Where a connection's session events go (the Socket.IO layer implements it). */
@@ -42,6 +57,13 @@ export interface VoiceSink {
 export interface VoiceLimits {
   readonly maxDurationMs: number;
   readonly maxBytes: number;
+  /**
+   * Audio a connection may send per second on average (bytes; 32,000 is real time for 16 kHz PCM); more
+   * ends its session with `LIMIT_RATE`. Undefined = unbounded.
+   */
+  readonly audioBytesPerSecond?: number;
+  /** Audio a connection may send at once above that rate (e.g. a reconnect replaying its buffer). */
+  readonly audioBurstBytes?: number;
 }
 
 export interface VoiceSessionsOptions {
@@ -51,6 +73,8 @@ export interface VoiceSessionsOptions {
   /** A record was stored: tell every connection of its user. */
   readonly announce: (record: TranscriptRecord) => void;
   readonly logger: Logger;
+  /** Caps and the start queue shared with uploads (default: no caps). */
+  readonly admission?: Admission;
 }
 
 /** What `audio` answers a client that asked for an acknowledgement. */
@@ -74,7 +98,7 @@ export interface VoiceConnection {
 
 export interface VoiceSessions {
   connect(userId: string): (sink: VoiceSink) => VoiceConnection;
-  /** Sessions currently starting or running. */
+  /** Live sessions: starting, running, or still flushing their last utterance. */
   readonly activeCount: number;
   /**
    * Server shutdown: refuse new sessions from now on (with `notice`), finish (store) every live one, and
@@ -84,31 +108,42 @@ export interface VoiceSessions {
   closeAll(notice?: VoiceError): Promise<void>;
 }
 
-type EndReason = 'stop' | 'limit' | 'failure' | 'disconnect';
-
+/** A voice session; its life is the state machine of `session-state.ts`. */
 interface Session {
   readonly id: string;
-  state: 'starting' | 'running' | 'ending';
+  state: SessionState<Transcription>;
   bytes: number;
-  /** Audio that arrived while the engine stream was being created. */
-  pending: Uint8Array[];
+  /** Its place in the admission count, held until the session has ended. */
+  readonly slot: Slot;
+  /** Aborted when the session ends before its engine stream exists: a queued creation is skipped. */
+  readonly abort: AbortController;
   /** Resolves to the run, or undefined when it could not start. */
   opened: Promise<Transcription | undefined>;
-  /** Set once `opened` resolved to a run. */
-  run: Transcription | undefined;
   timer: NodeJS.Timeout | undefined;
-  /** Set once the session ends: resolves to its stored records. */
+  /** Set on entering `ending`: resolves to its stored records once it has ended. */
   done: Promise<readonly TranscriptRecord[]> | undefined;
+  /** A `stop` has collected it (or it ended by `stop`): a further `stop` finds no session. */
+  stopped: boolean;
 }
+
+/** Admits everything (tests and tools that need no caps). */
+const UNLIMITED = createAdmission({
+  maxSessions: Number.MAX_SAFE_INTEGER,
+  maxSessionsPerUser: Number.MAX_SAFE_INTEGER,
+  maxStarting: Number.MAX_SAFE_INTEGER,
+});
 
 /**
  * @example
- * const sessions = createVoiceSessions({ engines, repository, limits, announce, logger });
+ * const sessions = createVoiceSessions({ engines, repository, limits, announce, logger, admission });
  * const connection = sessions.connect(userId)(sink);
  * const ack = await connection.start({ sampleRate: 16000 });
  */
 export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSessions {
+  const admission = options.admission ?? UNLIMITED;
   const connections = new Set<VoiceConnection>();
+  /** Every live session (starting, running or ending): the counts are derived from it. */
+  const live = new Set<Session>();
   /**
    * Work a shutdown must wait for beyond the live connections: every session's end (flush and stores) and
    * every `stop` answer, wherever it began. Each entry removes itself when settled.
@@ -120,7 +155,6 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
     work.then(untrack, untrack);
     return work;
   };
-  let active = 0;
   /** Set by `closeAll`: why new sessions are refused. */
   let shutdown: VoiceError | undefined;
   /** Read after an `await` (TypeScript keeps the narrowing from before it). */
@@ -130,44 +164,108 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
     (userId: string) =>
     (sink: VoiceSink): VoiceConnection => {
       const log = options.logger.child({ userId });
+      /** The connection's session: live, or ended by a limit or failure and kept for the next `stop`. */
       let current: Session | undefined;
-      /** A session ended by a limit or a failure, kept so the client's next `stop` can still collect it. */
-      let ended: Session | undefined;
       let noSessionReported = false;
       let closed = false;
       let closing: Promise<void> | undefined;
+      const { audioBytesPerSecond, audioBurstBytes } = options.limits;
+      const audioRate =
+        audioBytesPerSecond === undefined
+          ? undefined
+          : createTokenBucket({
+              capacity: audioBurstBytes ?? audioBytesPerSecond,
+              perSecond: audioBytesPerSecond,
+            });
 
-      const endSession = (session: Session, reason: EndReason): Promise<readonly TranscriptRecord[]> => {
-        if (session.done) return session.done;
-        session.state = 'ending';
-        clearTimeout(session.timer);
-        if (current === session) current = undefined;
-        if (reason !== 'stop' && reason !== 'disconnect') ended = session;
-        session.done = (async () => {
-          const run = await session.opened;
-          let records: readonly TranscriptRecord[] = [];
-          try {
-            records = run ? await run.finish() : [];
-          } finally {
-            active -= 1;
+      /**
+       * The one place a session changes state; the effects of entering each state follow the transition.
+       * Returns whether the event applied.
+       */
+      const apply = (session: Session, event: SessionEvent<Transcription>): boolean => {
+        const previous = session.state;
+        const next = transition(previous, event);
+        if (next === previous) return false;
+        session.state = next;
+        switch (next.phase) {
+          case 'starting':
+            break;
+          case 'running': {
+            const { run } = next;
+            session.slot.started();
+            // Audio that arrived while the engine stream was being created, in order.
+            if (previous.phase === 'starting') for (const chunk of previous.pending) run.write(chunk);
+            session.timer = setTimeout(() => {
+              sink.sessionError({
+                sessionId: session.id,
+                code: 'LIMIT_DURATION',
+                message: `session ended: longer than ${options.limits.maxDurationMs / 1000} s (the limit per session)`,
+              });
+              endSession(session, 'limit');
+            }, options.limits.maxDurationMs);
+            session.timer.unref();
+            break;
           }
-          log.info('voice.session.end', {
-            sessionId: session.id,
-            reason,
-            audioMs: run?.audioMs ?? 0,
-            records: records.length,
-          });
-          return records;
-        })();
-        return track(session.done);
+          case 'ending': {
+            clearTimeout(session.timer);
+            const reason = next.reason;
+            // A client that went away before its engine stream existed, having sent no audio, has nothing
+            // to store: a creation still queued for it is skipped (a start-and-disconnect flood costs no
+            // model loads). One that sent audio gets it recognised and stored, as any vanished client.
+            if (reason === 'disconnect' && previous.phase === 'starting' && previous.pending.length === 0) {
+              session.abort.abort();
+            }
+            if (reason === 'stop' || reason === 'disconnect') session.stopped = true;
+            // Ended before its engine stream existed: the audio buffered meanwhile goes in once it does.
+            const unsent = previous.phase === 'starting' ? previous.pending : [];
+            session.done = track(
+              (async () => {
+                const run = await session.opened;
+                for (const chunk of unsent) run?.write(chunk);
+                let records: readonly TranscriptRecord[] = [];
+                try {
+                  records = run ? await run.finish() : [];
+                } finally {
+                  apply(session, { type: 'flushed' });
+                }
+                log.info('voice.session.end', {
+                  sessionId: session.id,
+                  reason,
+                  audioMs: run?.audioMs ?? 0,
+                  records: records.length,
+                });
+                return records;
+              })(),
+            );
+            break;
+          }
+          case 'ended':
+            live.delete(session);
+            session.slot.release();
+            break;
+        }
+        return true;
+      };
+      const endSession = (session: Session, reason: EndReason): Promise<readonly TranscriptRecord[]> => {
+        apply(session, { type: 'end', reason });
+        return session.done ?? Promise.resolve([]);
       };
 
       const write = (session: Session, chunk: Uint8Array): void => {
-        if (session.run) session.run.write(chunk);
-        else session.pending.push(chunk);
+        if (session.state.phase === 'running') session.state.run.write(chunk);
+        else apply(session, { type: 'audio', chunk });
       };
 
       const feed = (session: Session, chunk: Uint8Array): void => {
+        if (audioRate && !audioRate.take(chunk.byteLength)) {
+          sink.sessionError({
+            sessionId: session.id,
+            code: 'LIMIT_RATE',
+            message: `session ended: audio arrived faster than ${options.limits.audioBytesPerSecond} bytes/s for too long (the limit per connection); the audio before it is kept`,
+          });
+          endSession(session, 'limit');
+          return;
+        }
         const { maxBytes } = options.limits;
         if (session.bytes + chunk.byteLength <= maxBytes) {
           session.bytes += chunk.byteLength;
@@ -185,15 +283,20 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
           code: 'LIMIT_BYTES',
           message: `session ended: more than ${maxBytes} bytes of audio (the limit per session)`,
         });
-        void endSession(session, 'limit');
+        endSession(session, 'limit');
       };
 
       const connection: VoiceConnection = {
         async start(startOptions) {
           if (shutdown) return failure(shutdown.code, shutdown.message);
           if (closed) return failure('CLOSED', 'the connection is closing');
-          if (current) {
-            return failure('SESSION_ACTIVE', `a session is already active (${current.id}): stop it first`);
+          if (current && isLive(current.state)) {
+            return current.state.phase === 'ending'
+              ? failure(
+                  'SESSION_ACTIVE',
+                  `the previous session (${current.id}) is still finishing: wait for its stop answer`,
+                )
+              : failure('SESSION_ACTIVE', `a session is already active (${current.id}): stop it first`);
           }
           let choice: ReturnType<typeof chooseEngine>;
           try {
@@ -201,20 +304,25 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
           } catch (error) {
             return failureFrom(error);
           }
+          const admitted = admission.admit(userId);
+          if (!admitted.ok) {
+            log.info('voice.session.refused', { code: admitted.error.code });
+            return { ok: false, error: admitted.error };
+          }
           const session: Session = {
             id: randomUUID(),
-            state: 'starting',
+            state: startingState(),
             bytes: 0,
-            pending: [],
+            slot: admitted.slot,
+            abort: new AbortController(),
             opened: Promise.resolve(undefined),
-            run: undefined,
             timer: undefined,
             done: undefined,
+            stopped: false,
           };
+          live.add(session);
           current = session;
-          ended = undefined;
           noSessionReported = false;
-          active += 1;
 
           let openError: unknown;
           session.opened = Transcription.open({
@@ -227,6 +335,7 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
             ...(startOptions.format === undefined ? {} : { format: startOptions.format }),
             maxPcmBytes: options.limits.maxBytes,
             logger: log,
+            signal: session.abort.signal,
             hooks: {
               onPartial: (text) => sink.partial({ sessionId: session.id, text }),
               onStored: (record) => {
@@ -240,7 +349,7 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
                   code: error.code ?? 'ENGINE_FAILED',
                   message: `session ended: ${error.message}`,
                 });
-                void endSession(session, 'failure');
+                endSession(session, 'failure');
               },
               // mp3 (issue 7): too much decoded audio ends the session like the byte limit on PCM.
               onLimit: (error) => {
@@ -249,7 +358,7 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
                   code: error.code,
                   message: `session ended: ${error.message}`,
                 });
-                void endSession(session, 'limit');
+                endSession(session, 'limit');
               },
             },
           }).catch((error: unknown) => {
@@ -258,46 +367,28 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
           });
 
           const run = await session.opened;
-          if (!run) {
-            if (current === session) current = undefined;
-            if (ended === session) ended = undefined;
-            // Already ended meanwhile (disconnect, limit)? Then endSession did the bookkeeping.
-            if (!session.done) {
-              session.state = 'ending';
-              session.done = Promise.resolve([]);
-              active -= 1;
-            }
+          if (run) {
+            apply(session, { type: 'opened', run });
+            log.info('voice.session.start', { sessionId: session.id, engine: choice.engine.name });
+          } else {
+            // Ended meanwhile (disconnect, shutdown)? Then its ending did the bookkeeping.
+            apply(session, { type: 'open-failed' });
+            if (current === session && session.state.phase === 'ended') current = undefined;
             log.warn('voice.session.start_failed', { sessionId: session.id, error: openError });
-            return failureFrom(openError);
           }
-          session.run = run;
-          for (const chunk of session.pending) run.write(chunk);
-          session.pending = [];
-          if (session.state === 'starting') {
-            session.state = 'running';
-            session.timer = setTimeout(() => {
-              sink.sessionError({
-                sessionId: session.id,
-                code: 'LIMIT_DURATION',
-                message: `session ended: longer than ${options.limits.maxDurationMs / 1000} s (the limit per session)`,
-              });
-              void endSession(session, 'limit');
-            }, options.limits.maxDurationMs);
-            session.timer.unref();
-          }
-          log.info('voice.session.start', { sessionId: session.id, engine: choice.engine.name });
           // Ended while the engine opened: a shutdown says so with its own code (the client reconnects
           // elsewhere), a closing connection with CLOSED.
           const notice = shutdownNotice();
           if (notice) return failure(notice.code, notice.message);
           if (closed) return failure('CLOSED', 'the connection is closing');
+          if (!run) return failureFrom(openError);
           return { ok: true, sessionId: session.id };
         },
 
         audio(chunk, answered = false) {
           if (closed) return failure('CLOSED', 'the connection is closing');
           const session = current;
-          if (!session) {
+          if (!session || (session.state.phase !== 'starting' && session.state.phase !== 'running')) {
             const message =
               'audio without an active session: call start first (further audio is ignored silently)';
             if (!answered && !noSessionReported) {
@@ -311,11 +402,12 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
         },
 
         stop() {
-          const session = current ?? ended;
-          if (!session) return Promise.resolve(failure('NO_SESSION', 'no session to stop'));
+          const session = current;
+          if (!session || session.stopped)
+            return Promise.resolve(failure('NO_SESSION', 'no session to stop'));
           // Keep reporting stray audio from now on (the session is over).
           noSessionReported = false;
-          ended = undefined;
+          session.stopped = true;
           // Tracked up to the answer: a shutdown meanwhile waits until the caller can send it.
           return track(endSession(session, 'stop').then((records): StopAck => ({ ok: true, records })));
         },
@@ -324,11 +416,13 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
           closing ??= (async () => {
             closed = true;
             connections.delete(connection);
-            const pending = [current, ended].filter((s): s is Session => s !== undefined);
-            const cut = current;
+            const session = current;
+            const cut =
+              session && (session.state.phase === 'starting' || session.state.phase === 'running')
+                ? session
+                : undefined;
             current = undefined;
-            ended = undefined;
-            await Promise.all(pending.map((session) => endSession(session, 'disconnect')));
+            if (session) await endSession(session, 'disconnect');
             // After the flush: its results reached the client first, then why the session ended.
             if (notice && cut) sink.sessionError({ sessionId: cut.id, ...notice });
           })();
@@ -342,7 +436,7 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
   return {
     connect,
     get activeCount() {
-      return active;
+      return live.size;
     },
     async closeAll(notice) {
       shutdown ??= notice ?? { code: 'SERVER_CLOSING', message: 'the server is shutting down' };

@@ -7,7 +7,7 @@
  */
 import type { Config } from '../config';
 import type { SpeechEngine } from './engine';
-import { createPocketsphinxEngine } from './pocketsphinx';
+import { createPocketsphinxEngine, POCKETSPHINX_STREAM_COST } from './pocketsphinx';
 import { createSherpaEngine } from './sherpa';
 import { createTencentEngine } from './tencent';
 
@@ -15,18 +15,31 @@ import { createTencentEngine } from './tencent';
 export const ENGINE_NAMES = ['pocketsphinx', 'sherpa-onnx', 'tencent'] as const;
 
 /**
+ * The costliest stream any configured engine can run, known before the engines exist, so the server can
+ * size its session cap first and hand it to the engines (pocketsphinx keeps that many decoders). The
+ * remote and sherpa-onnx engines declare no larger cost than pocketsphinx's.
+ */
+export const CONFIGURED_STREAM_COST = POCKETSPHINX_STREAM_COST;
+
+/** How many streams the engines must serve at once: the server-wide session cap. */
+export interface EngineCapacity {
+  readonly maxStreams: number;
+}
+
+/**
  * Engines for this configuration, in the order `/healthz` lists them. The default (`ASR_ENGINE`) must be
  * among them; the registry checks that.
  *
  * @example
- * const registry = createEngineRegistry(createConfiguredEngines(config), config.asrEngine);
+ * const registry = createEngineRegistry(createConfiguredEngines(config, { maxStreams: 14 }), config.asrEngine);
  */
-export function createConfiguredEngines(config: Config): SpeechEngine[] {
+export function createConfiguredEngines(config: Config, capacity?: EngineCapacity): SpeechEngine[] {
   const { modelDir, libraryDir } = config.pocketsphinx;
   const { sherpa, tencent } = config;
   return [
     createPocketsphinxEngine({
       ...(modelDir ? { modelDir } : {}),
+      ...(capacity ? { maxStreams: capacity.maxStreams } : {}),
       ...(libraryDir
         ? {
             libraries: {

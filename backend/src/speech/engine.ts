@@ -41,13 +41,33 @@ export interface SpeechStream {
   close(): Promise<void>;
 }
 
+/** How a stream is created. */
+export interface CreateStreamControl {
+  /**
+   * The caller no longer wants the stream (its client went away while it waited). An engine that queues
+   * creations must not create it once this aborted: it rejects with an error whose `code` is `ABORTED`.
+   */
+  readonly signal?: AbortSignal;
+}
+
 /** A speech engine: a factory of streams. */
 export interface SpeechEngine {
   readonly name: string;
   /** BCP 47 tags; the first is the default. */
   readonly languages: readonly string[];
+  /**
+   * Estimated resident memory of one live stream, in bytes (measured, e.g. with the server bench). The
+   * server-wide session cap is derived from it and the instance's memory; undefined = small (a remote engine).
+   */
+  readonly streamMemoryBytes?: number;
+  /** Share of a core one real-time stream keeps busy; undefined = negligible here (a remote engine). */
+  readonly streamCpuCores?: number;
   status(): EngineStatus;
-  createStream(options: SpeechStreamOptions, listener: SpeechStreamListener): Promise<SpeechStream>;
+  createStream(
+    options: SpeechStreamOptions,
+    listener: SpeechStreamListener,
+    control?: CreateStreamControl,
+  ): Promise<SpeechStream>;
   /** Release everything (workers, native handles). */
   close(): Promise<void>;
 }

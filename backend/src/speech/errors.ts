@@ -17,6 +17,8 @@ export type SpeechErrorCode =
   /** Still verifying or loading its model; `status()` turns ready (or says why not) shortly. */
   | 'ENGINE_LOADING'
   | 'ENGINE_CLOSED'
+  /** `createStream`'s signal aborted before the stream was created (nothing was created). */
+  | 'ABORTED'
   | 'UNKNOWN_ENGINE'
   /** Two engines with one name given to the registry (a programming mistake, found at start). */
   | 'ENGINE_REGISTERED_TWICE'
@@ -46,4 +48,12 @@ export class SpeechError extends Error {
 /** Narrows an unknown thrown value to a `SpeechError`. */
 export function isSpeechError(value: unknown): value is SpeechError {
   return value instanceof SpeechError;
+}
+
+/** The error `createStream` rejects with when its signal aborted first. */
+export function abortedError(): SpeechError {
+  return new SpeechError(
+    'ABORTED',
+    'the stream was no longer wanted (its caller went away) and was not created',
+  );
 }

@@ -5,6 +5,7 @@
  */
 
 export type {
+  CreateStreamControl,
   EngineStatus,
   FinalHypothesis,
   SpeechEngine,
@@ -12,12 +13,13 @@ export type {
   SpeechStreamListener,
   SpeechStreamOptions,
 } from './engine';
-export { isSpeechError, SpeechError, type SpeechErrorCode } from './errors';
+export { abortedError, isSpeechError, SpeechError, type SpeechErrorCode } from './errors';
 export {
   createPocketsphinxEngine,
   DEFAULT_MODEL_DIR,
   type DecodeSample,
   POCKETSPHINX_PACKAGES,
+  type PocketsphinxEngine,
   type PocketsphinxEngineOptions,
 } from './pocketsphinx';
 export { createEngineRegistry, type EngineRegistry } from './registry';

@@ -29,6 +29,33 @@ export interface VoiceError {
   readonly message: string;
 }
 
+/**
+ * Codes of the server's limits (issue 12): each is a refusal a client can act on.
+ * - `LIMIT_SESSIONS` — `start` (or an upload): the user already has the most live sessions allowed per user;
+ *   stop one (on another device or tab) first.
+ * - `ENGINE_BUSY` — `start` (or an upload): the server is at its live-session cap or its start queue is
+ *   full; try again shortly (or another instance).
+ * - `LIMIT_RATE` — `session-error`: audio arrived faster than the per-connection rate; the session ended,
+ *   what came before is stored.
+ * - `RATE_LIMITED` — an event beyond the per-connection event rate was refused, not handled.
+ * - `TOO_MANY_INVALID_EVENTS` — `session-error` before the server disconnects a socket that kept sending
+ *   invalid events.
+ * - `TOKEN_EXPIRED` — `session-error` before the server disconnects a socket whose token expired (also a
+ *   CONNECT_ERROR code): get a new token and connect again.
+ * - `NAMESPACE_REFUSED` — CONNECT_ERROR for any namespace but `/realtime-voice` (also `/`).
+ */
+export const LIMIT_ERROR_CODES = [
+  'LIMIT_SESSIONS',
+  'ENGINE_BUSY',
+  'LIMIT_RATE',
+  'RATE_LIMITED',
+  'TOO_MANY_INVALID_EVENTS',
+  'TOKEN_EXPIRED',
+  'NAMESPACE_REFUSED',
+] as const;
+
+export type LimitErrorCode = (typeof LIMIT_ERROR_CODES)[number];
+
 /** One finished utterance, stored before it is announced. */
 export interface TranscriptRecord {
   readonly id: string;

@@ -2,7 +2,8 @@
  * @module health routes — liveness and readiness, kept apart because a platform acts on them differently.
  *
  * - `GET /healthz` (liveness): always 200 while the process serves requests, and cheap — no I/O. It lists
- *   each engine with its status, the live session count, and the database (and Redis) status as of the last
+ *   each engine with its status, the live session count and `capacity` (the admission caps and free
+ *   slots, for an autoscaler and the app), and the database (and Redis) status as of the last
  *   readiness check (or of the start, which migrated it), so a missing model shows up here, not as a crash
  *   loop.
  * - `GET /readyz` (readiness): actually checks what serving needs — a database round trip, Redis (when
@@ -13,12 +14,15 @@
  */
 import { Hono } from 'hono';
 import type { TranscriptRepository } from '../../db/transcript-repository';
+import type { CapacityReport } from '../../services/admission';
 import type { EngineRegistry } from '../../speech';
 
 export interface HealthOptions {
   readonly engines: EngineRegistry;
   readonly repository: TranscriptRepository;
   readonly activeSessions: () => number;
+  /** Caps and free slots (admission): how many more sessions this instance takes. */
+  readonly capacity?: () => CapacityReport;
   readonly startedAt: number;
   /** The Redis of the Socket.IO adapter, when events are shared across instances. */
   readonly redis?: { ping(): Promise<unknown> } | undefined;
@@ -67,6 +71,7 @@ export function healthRoutes(options: HealthOptions) {
         draining: isDraining,
         uptimeSeconds: Math.round((Date.now() - options.startedAt) / 1000),
         activeSessions: options.activeSessions(),
+        ...(options.capacity ? { capacity: options.capacity() } : {}),
         database: lastDatabase,
         ...(lastRedis ? { redis: lastRedis } : {}),
         engines: list,

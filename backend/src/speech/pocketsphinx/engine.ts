@@ -3,20 +3,25 @@
  *
  * The libraries and model are probed once when the engine is created: if anything is missing the engine
  * still exists, `status()` says what to install and `createStream` rejects with `ENGINE_UNAVAILABLE` — the
- * server starts either way. Each stream gets a fresh decoder (a reused one carries normalisation state from
- * the previous session into the next); decoders are created strictly one at a time, off the main thread.
+ * server starts either way. Streams take decoders from a pool (`decoder-pool.ts`): the language model is
+ * loaded once per lane and shared, decoders are created ahead at start and reset between streams, so a
+ * stream starts without loading anything and memory per stream is the decoder's own search state.
  */
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { usableCores } from '../cpu-quota';
 import type {
+  CreateStreamControl,
   EngineStatus,
   SpeechEngine,
   SpeechStream,
   SpeechStreamListener,
   SpeechStreamOptions,
 } from '../engine';
-import { SpeechError } from '../errors';
+import { abortedError, SpeechError } from '../errors';
+import { buildDecoderArgs } from './decoder-args';
+import { createDecoderPool, type DecoderPool, type PoolStats } from './decoder-pool';
 import { loadPocketsphinx, type PocketsphinxNative } from './native';
 import { type DecodeSample, PocketsphinxStream } from './stream';
 
@@ -48,10 +53,56 @@ export interface PocketsphinxEngineOptions {
   readonly decoderArgs?: Readonly<Record<string, string>>;
   /** Called after every decoded batch (metrics, the capacity benchmark). Keep it cheap. */
   readonly onDecode?: (sample: DecodeSample) => void;
+  /**
+   * Most streams (decoders) at once, default 8; one more is refused with `ENGINE_BUSY`. Meant to follow the
+   * server-wide session cap.
+   */
+  readonly maxStreams?: number;
+  /**
+   * Words the decoders know: the language model's most probable ones (default 40,000; `Infinity` = every
+   * word of the model the dictionary spells). Each decoder's memory grows with it; words left out are never
+   * recognised.
+   */
+  readonly vocabularySize?: number;
+  /** Decoders created at start and kept ready between streams (default `maxStreams`; 0 = on demand). */
+  readonly warmDecoders?: number;
+  /**
+   * Copies of the language model (~33 MiB each), each decoding one stream at a time; default the whole
+   * cores this process may use (cgroup quota, else CPUs), 1–4. Fewer lanes than cores leave cores idle;
+   * more add memory and no throughput.
+   */
+  readonly lanes?: number;
+}
+
+/** The pocketsphinx engine: a `SpeechEngine` plus its pool's state and warm-up. */
+export interface PocketsphinxEngine extends SpeechEngine {
+  /** Resolves once the warm decoders exist (or warming failed: `createStream` reports why). */
+  whenWarm(): Promise<void>;
+  /** Creates decoders until `count` are ready and keeps that many between streams (capacity benchmark). */
+  warm(count: number): Promise<void>;
+  poolStats(): PoolStats;
 }
 
 const SAMPLE_RATE = 16_000;
 const LANGUAGES = ['en-US'] as const;
+const DEFAULT_MAX_STREAMS = 8;
+/**
+ * The model's 40,000 most probable words: ~25 MiB per decoder instead of ~39 MiB with all 72,547 it
+ * knows (decision 0047); the bench's and the tests' sentences decode to the same words either way.
+ */
+const DEFAULT_VOCABULARY_SIZE = 40_000;
+/**
+ * Resident memory of one live stream: its decoder (~28 MiB with the shared model and the 40,000-word
+ * vocabulary) plus what a live session adds (~4 MiB), measured by the server bench (decision 0047).
+ */
+const STREAM_MEMORY_BYTES = 32 * 2 ** 20;
+
+/**
+ * What one real-time pocketsphinx stream costs, for sizing the server before the engine exists: its
+ * resident memory, and the share of a core it keeps busy (10.5–12.2 % measured by the server bench at N=1,
+ * rounded up for the utterance-end search; decision 0047).
+ */
+export const POCKETSPHINX_STREAM_COST = { memoryBytes: STREAM_MEMORY_BYTES, cpuCores: 0.14 } as const;
 
 function unavailable(message: string): EngineStatus {
   return { ready: false, code: 'ENGINE_UNAVAILABLE', message };
@@ -61,11 +112,11 @@ function unavailable(message: string): EngineStatus {
  * Create the pocketsphinx engine. Never throws for a missing install: check `status()`.
  *
  * @example
- * const engine = createPocketsphinxEngine({ modelDir: process.env.POCKETSPHINX_MODEL_DIR });
+ * const engine = createPocketsphinxEngine({ modelDir: process.env.POCKETSPHINX_MODEL_DIR, maxStreams: 10 });
  * if (!engine.status().ready) log.warn(engine.status());
  * const stream = await engine.createStream({ sampleRate: 16000 }, { onPartial, onFinal, onError });
  */
-export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}): SpeechEngine {
+export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}): PocketsphinxEngine {
   const modelDir = options.modelDir ?? DEFAULT_MODEL_DIR;
   const model = {
     acousticModel: options.acousticModel ?? join(modelDir, 'en-us'),
@@ -73,22 +124,12 @@ export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}
     dictionary: options.dictionary ?? join(modelDir, 'cmudict-en-us.dict'),
   };
   const vadPostSpeechMs = options.vadPostSpeechMs ?? 500;
-  const args: Array<readonly [string, string]> = [
-    ['-hmm', model.acousticModel],
-    ['-lm', model.languageModel],
-    ['-dict', model.dictionary],
-    ['-samprate', String(SAMPLE_RATE)],
-    // The detector counts 10 ms frames.
-    ['-vad_postspeech', String(Math.max(1, Math.round(vadPostSpeechMs / 10)))],
-    // Caps active HMMs per frame (default 30000), CMU's first speed tip: ~35% less CPU per stream with the
-    // same words on our flite sentences (WER 0.052 rms / 0.069 slt either way), so more streams per core.
-    ['-maxhmmpf', '3000'],
-  ];
-  for (const [key, value] of Object.entries(options.decoderArgs ?? {})) {
-    const at = args.findIndex(([k]) => k === key);
-    if (at >= 0) args.splice(at, 1);
-    args.push([key, value]);
-  }
+  const decoderArgs = buildDecoderArgs(model, {
+    sampleRate: SAMPLE_RATE,
+    vadPostSpeechMs,
+    ...(options.decoderArgs ? { overrides: options.decoderArgs } : {}),
+  });
+  const maxStreams = Math.max(1, Math.floor(options.maxStreams ?? DEFAULT_MAX_STREAMS));
 
   let native: PocketsphinxNative | undefined;
   let status: EngineStatus = { ready: true };
@@ -104,9 +145,11 @@ export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}
     );
   }
   if (native) {
-    const missing = [join(model.acousticModel, 'mdef'), model.languageModel, model.dictionary].filter(
-      (path) => !existsSync(path),
-    );
+    const missing = [
+      join(model.acousticModel, 'mdef'),
+      decoderArgs.languageModel,
+      decoderArgs.dictionary,
+    ].filter((path) => !existsSync(path));
     if (missing.length > 0) {
       status = unavailable(
         `pocketsphinx model files are missing (${missing.join(', ')}). Install them: apt-get install ` +
@@ -117,37 +160,40 @@ export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}
 
   const streams = new Set<PocketsphinxStream>();
   let closed = false;
-  // ps_init must never run twice at once: each creation waits for the previous one.
-  let initTail: Promise<unknown> = Promise.resolve();
-
-  async function createDecoder(lib: PocketsphinxNative) {
-    const config = lib.createConfig(args);
-    if (!config) throw new SpeechError('ENGINE_FAILED', 'pocketsphinx rejected its decoder arguments.');
-    try {
-      const decoder = await lib.init(config);
-      if (!decoder) throw new SpeechError('ENGINE_FAILED', 'pocketsphinx could not load its model.');
-      if ((await lib.startUtt(decoder)) < 0) {
-        await lib.free(decoder);
-        throw new SpeechError('ENGINE_FAILED', 'pocketsphinx failed to start an utterance.');
-      }
-      return decoder;
-    } finally {
-      // The decoder holds its own reference to the configuration.
-      lib.freeConfig(config);
-    }
+  let pool: DecoderPool | undefined;
+  let warming: Promise<void> = Promise.resolve();
+  if (native && status.ready) {
+    pool = createDecoderPool(native, decoderArgs, {
+      poolSize: maxStreams,
+      warmDecoders: options.warmDecoders ?? maxStreams,
+      // One lane per whole core the process may use (its cgroup quota on Cloud Hosting), at least one.
+      lanes: options.lanes ?? Math.min(4, Math.max(1, Math.floor(usableCores()))),
+      vocabularySize: options.vocabularySize ?? DEFAULT_VOCABULARY_SIZE,
+    });
+    // Off the request path: the first `start` finds decoders ready. A failure shows at `createStream`.
+    warming = pool.warm().catch(() => undefined);
   }
 
   return {
     name: 'pocketsphinx',
     languages: LANGUAGES,
+    streamMemoryBytes: POCKETSPHINX_STREAM_COST.memoryBytes,
+    streamCpuCores: POCKETSPHINX_STREAM_COST.cpuCores,
     status: () => (closed ? unavailable('The pocketsphinx engine is closed.') : status),
+    whenWarm: () => warming,
+    async warm(count) {
+      await warming;
+      await pool?.warm(count);
+    },
+    poolStats: () => pool?.stats() ?? { live: 0, idle: 0, lanes: 0, reusing: false },
 
     async createStream(
       streamOptions: SpeechStreamOptions,
       listener: SpeechStreamListener,
+      control?: CreateStreamControl,
     ): Promise<SpeechStream> {
       if (closed) throw new SpeechError('ENGINE_CLOSED', 'The pocketsphinx engine is closed.');
-      if (!native || !status.ready) {
+      if (!pool || !status.ready) {
         throw new SpeechError(
           'ENGINE_UNAVAILABLE',
           status.ready ? 'pocketsphinx is unavailable.' : status.message,
@@ -166,17 +212,19 @@ export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}
           `pocketsphinx recognises en-US only, not "${language}".`,
         );
       }
-      const lib = native;
-      const created = initTail.then(() => createDecoder(lib));
-      initTail = created.catch(() => undefined);
-      const decoder = await created;
+      const decoders = pool;
+      // A caller that went away while waiting for a decoder gets the interface's `ABORTED`, whatever the
+      // pool rejected with (the signal's own reason).
+      const lent = await decoders.acquire(control?.signal).catch((error: unknown) => {
+        throw control?.signal?.aborted ? abortedError() : error;
+      });
       if (closed) {
-        await lib.free(decoder);
+        await decoders.release(lent, { reusable: false, inUtterance: true });
         throw new SpeechError('ENGINE_CLOSED', 'The pocketsphinx engine is closed.');
       }
-      const stream = new PocketsphinxStream(
-        lib,
-        decoder,
+      const stream: PocketsphinxStream = new PocketsphinxStream(
+        lent.native,
+        lent.decoder,
         listener,
         {
           sampleRate: SAMPLE_RATE,
@@ -184,7 +232,10 @@ export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}
           vadPostSpeechMs,
           onDecode: options.onDecode,
         },
-        (released) => streams.delete(released),
+        async (state) => {
+          streams.delete(stream);
+          await decoders.release(lent, state);
+        },
       );
       streams.add(stream);
       return stream;
@@ -192,8 +243,10 @@ export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}
 
     async close() {
       closed = true;
-      await initTail;
       await Promise.all([...streams].map((stream) => stream.close()));
+      // Stops the warm-up after the decoder it is creating, then frees every decoder and the models.
+      await pool?.close();
+      await warming;
     },
   };
 }

@@ -18,6 +18,8 @@ type Koffi = typeof import('koffi');
 export type ConfigHandle = { readonly __brand: 'cmd_ln_t' };
 /** An opaque `ps_decoder_t *`. */
 export type DecoderHandle = { readonly __brand: 'ps_decoder_t' };
+/** An opaque `ngram_model_t *` (a loaded n-gram language model, reference-counted by the library). */
+export type LanguageModelHandle = { readonly __brand: 'ngram_model_t' };
 
 /** The pocketsphinx calls the engine uses, typed. */
 export interface PocketsphinxNative {
@@ -34,6 +36,28 @@ export interface PocketsphinxNative {
   getHyp(decoder: DecoderHandle): Promise<string | null>;
   endUtt(decoder: DecoderHandle): Promise<number>;
   free(decoder: DecoderHandle): Promise<void>;
+  /**
+   * `ngram_model_read` off the main thread, with the decoder's configuration and log-math (a model must
+   * share the log base of the decoders that search it); `null` when the file cannot be read.
+   */
+  readLanguageModel(decoder: DecoderHandle, path: string): Promise<LanguageModelHandle | null>;
+  /** `ngram_model_free`: drops this reference (decoders searching the model hold their own). */
+  freeLanguageModel(model: LanguageModelHandle): void;
+  /**
+   * The model's unigram log probability of `word` (`ngram_ng_prob` without history, in the decoder's
+   * log base: larger is more frequent), or `null` when the word is not in its vocabulary.
+   */
+  unigramLogProb(model: LanguageModelHandle, word: string): number | null;
+  /** `ps_set_lm(ps, name, lm)` + `ps_set_search(ps, name)`: the decoder searches a model it shares. */
+  useLanguageModel(decoder: DecoderHandle, name: string, model: LanguageModelHandle): Promise<number>;
+  /** `ps_start_stream`: forget the noise and voice-activity state of the previous audio stream. */
+  startStream(decoder: DecoderHandle): Promise<number>;
+  /** The decoder's live cepstral mean (`cmn_live_get`), 13 values for the en-US model. */
+  getCepstralMean(decoder: DecoderHandle): Float32Array;
+  /** `cmn_live_set`: restore the cepstral mean a fresh decoder starts from (`-cmninit`). */
+  setCepstralMean(decoder: DecoderHandle, mean: Float32Array): void;
+  /** glibc `malloc_trim(0)` off the main thread: hands freed heap pages back to the system. */
+  trimHeap(): Promise<void>;
 }
 
 type AsyncCallback<T> = (error: unknown, result: T) => void;
@@ -83,6 +107,39 @@ function declareTypes(koffi: Koffi): void {
   koffi.opaque('cmd_ln_t');
   koffi.opaque('ps_decoder_t');
   koffi.opaque('arg_t');
+  koffi.opaque('ngram_model_t');
+  koffi.opaque('logmath_t');
+  koffi.opaque('feat_t');
+  koffi.opaque('cmn_t');
+  // The head of sphinxbase 5prealpha's `feat_t` (sphinxbase/feat.h) up to `cmn_struct`, the live
+  // cepstral-mean state; the library has no accessor for it. Checked on use: the mean's length must equal
+  // the feature's cepstrum size, or the layout is not the one assumed and the call throws.
+  koffi.struct('feat_head_t', {
+    refcount: 'int',
+    name: 'void *',
+    cepsize: 'int32_t',
+    n_stream: 'int32_t',
+    stream_len: 'void *',
+    window_size: 'int32_t',
+    n_sv: 'int32_t',
+    sv_len: 'void *',
+    subvecs: 'void *',
+    sv_buf: 'void *',
+    sv_dim: 'int32_t',
+    cmn: 'int',
+    varnorm: 'int32_t',
+    agc: 'int',
+    compute_feat: 'void *',
+    cmn_struct: 'cmn_t *',
+  });
+  // sphinxbase/cmn.h's `cmn_t`: `veclen` says how many values the mean holds.
+  koffi.struct('cmn_head_t', {
+    cmn_mean: 'void *',
+    cmn_var: 'void *',
+    sum: 'void *',
+    nframe: 'int32_t',
+    veclen: 'int32_t',
+  });
   typesDeclared = true;
 }
 
@@ -124,6 +181,69 @@ export function loadPocketsphinx(paths: { sphinxbase: string; pocketsphinx: stri
   );
   const psEndUtt = declare<[DecoderHandle], number>(pocketsphinx, 'int ps_end_utt(ps_decoder_t *ps)');
   const psFree = declare<[DecoderHandle], number>(pocketsphinx, 'int ps_free(ps_decoder_t *ps)');
+  const psGetConfig = declare<[DecoderHandle], ConfigHandle>(
+    pocketsphinx,
+    'cmd_ln_t *ps_get_config(ps_decoder_t *ps)',
+  );
+  const psGetLogmath = declare<[DecoderHandle], unknown>(
+    pocketsphinx,
+    'logmath_t *ps_get_logmath(ps_decoder_t *ps)',
+  );
+  const ngramModelRead = declare<[ConfigHandle, string, number, unknown], LanguageModelHandle | null>(
+    sphinxbase,
+    'ngram_model_t *ngram_model_read(cmd_ln_t *config, const char *file, int type, logmath_t *lmath)',
+  );
+  const ngramModelFree = declare<[LanguageModelHandle], number>(
+    sphinxbase,
+    'int ngram_model_free(ngram_model_t *model)',
+  );
+  const ngramWid = declare<[LanguageModelHandle, string], number>(
+    sphinxbase,
+    'int32_t ngram_wid(ngram_model_t *model, const char *word)',
+  );
+  const ngramUnknownWid = declare<[LanguageModelHandle], number>(
+    sphinxbase,
+    'int32_t ngram_unknown_wid(ngram_model_t *model)',
+  );
+  const ngramNgProb = declare<[LanguageModelHandle, number, null, number, Int32Array], number>(
+    sphinxbase,
+    'int32_t ngram_ng_prob(ngram_model_t *model, int32_t wid, int32_t *history, int32_t n_hist, _Out_ int32_t *n_used)',
+  );
+  const psSetLm = declare<[DecoderHandle, string, LanguageModelHandle], number>(
+    pocketsphinx,
+    'int ps_set_lm(ps_decoder_t *ps, const char *name, ngram_model_t *lm)',
+  );
+  const psSetSearch = declare<[DecoderHandle, string], number>(
+    pocketsphinx,
+    'int ps_set_search(ps_decoder_t *ps, const char *name)',
+  );
+  const psStartStream = declare<[DecoderHandle], number>(
+    pocketsphinx,
+    'int ps_start_stream(ps_decoder_t *ps)',
+  );
+  const psGetFeat = declare<[DecoderHandle], unknown>(pocketsphinx, 'feat_t *ps_get_feat(ps_decoder_t *ps)');
+  const cmnLiveGet = declare<[unknown, Float32Array], void>(
+    sphinxbase,
+    'void cmn_live_get(cmn_t *cmn, _Out_ float *vec)',
+  );
+  const cmnLiveSet = declare<[unknown, Float32Array], void>(
+    sphinxbase,
+    'void cmn_live_set(cmn_t *cmn, const float *vec)',
+  );
+  const libc = koffi.load('libc.so.6');
+  const mallocTrim = declare<[number], number>(libc, 'int malloc_trim(size_t pad)');
+  /** The decoder's `cmn_t *` and the length of its mean, checked against the feature's cepstrum size. */
+  const cmnOf = (ps: DecoderHandle): { cmn: unknown; length: number } => {
+    const feat = koffi.decode(psGetFeat(ps), 'feat_head_t') as { cepsize: number; cmn_struct: unknown };
+    const length =
+      feat.cmn_struct === null
+        ? 0
+        : (koffi.decode(feat.cmn_struct, 'cmn_head_t') as { veclen: number }).veclen;
+    if (length < 1 || length > 64 || length !== feat.cepsize) {
+      throw new Error('this libsphinxbase does not have the feat_t/cmn_t layout the engine was built for');
+    }
+    return { cmn: feat.cmn_struct, length };
+  };
 
   // The library logs every decoder's setup to stderr through one process-global log file; `-logfn` per
   // decoder races between decoders. Turning logging off once, before any decoder exists, avoids both.
@@ -150,6 +270,36 @@ export function loadPocketsphinx(paths: { sphinxbase: string; pocketsphinx: stri
     endUtt: (ps) => callAsync(psEndUtt, ps),
     free: async (ps) => {
       await callAsync(psFree, ps);
+    },
+    readLanguageModel: (ps, path) =>
+      // NGRAM_AUTO (0): the format is told from the file.
+      callAsync(ngramModelRead, psGetConfig(ps), path, 0, psGetLogmath(ps)),
+    freeLanguageModel: (model) => {
+      ngramModelFree(model);
+    },
+    unigramLogProb: (model, word) => {
+      const wid = ngramWid(model, word);
+      return wid === ngramUnknownWid(model) ? null : ngramNgProb(model, wid, null, 0, new Int32Array(1));
+    },
+    useLanguageModel: async (ps, name, model) => {
+      const added = await callAsync(psSetLm, ps, name, model);
+      return added < 0 ? added : psSetSearch(ps, name);
+    },
+    startStream: (ps) => callAsync(psStartStream, ps),
+    getCepstralMean: (ps) => {
+      const { cmn, length } = cmnOf(ps);
+      const mean = new Float32Array(length);
+      cmnLiveGet(cmn, mean);
+      return mean;
+    },
+    setCepstralMean: (ps, mean) => {
+      const { cmn, length } = cmnOf(ps);
+      if (mean.length !== length)
+        throw new Error(`a cepstral mean needs ${length} values, not ${mean.length}`);
+      cmnLiveSet(cmn, mean);
+    },
+    trimHeap: async () => {
+      await callAsync(mallocTrim, 0);
     },
   };
 }

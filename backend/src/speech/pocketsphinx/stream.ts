@@ -15,6 +15,7 @@
 import type { FinalHypothesis, SpeechStream, SpeechStreamListener } from '../engine';
 import { SpeechError } from '../errors';
 import { SampleAligner } from '../sample-aligner';
+import type { ReleaseState } from './decoder-pool';
 import type { DecoderHandle, PocketsphinxNative } from './native';
 
 /** One decoded batch, for metrics and the capacity benchmark. */
@@ -56,7 +57,10 @@ interface PendingChunk {
 
 let nextStreamId = 1;
 
-/** A `SpeechStream` over one decoder; created by the engine after `ps_init` and `ps_start_utt`. */
+/**
+ * A `SpeechStream` over one decoder lent by the engine's pool with an utterance started; at the end the
+ * decoder goes back through `giveBack` (the pool resets and reuses it, or frees it after a failure).
+ */
 export class PocketsphinxStream implements SpeechStream {
   readonly id = nextStreamId++;
   private readonly maxBatchSamples: number;
@@ -75,13 +79,17 @@ export class PocketsphinxStream implements SpeechStream {
   private lastUtteranceEndMs = 0;
   private lastPartial = '';
   private lastPartialCheckMs = 0;
+  /** The decoder has an utterance started (it must be ended before the decoder serves another stream). */
+  private inUtterance = true;
+  /** A native call failed: the decoder's state is unknown and it must not be reused. */
+  private broken = false;
 
   constructor(
     private readonly native: PocketsphinxNative,
     decoder: DecoderHandle,
     private readonly listener: SpeechStreamListener,
     private readonly settings: StreamSettings,
-    private readonly onReleased: (stream: PocketsphinxStream) => void,
+    private readonly giveBack: (state: ReleaseState) => Promise<void>,
   ) {
     this.decoder = decoder;
     this.maxBatchSamples = Math.round((settings.sampleRate * MAX_BATCH_MS) / 1000);
@@ -193,6 +201,7 @@ export class PocketsphinxStream implements SpeechStream {
   /** Ends the decoder's utterance, reports its final, and (when `restart`) starts the next one. */
   private async finishUtterance(decoder: DecoderHandle, restart: boolean): Promise<void> {
     const positionMs = this.msOf(this.samplesDone);
+    this.inUtterance = false;
     if ((await this.native.endUtt(decoder)) < 0) {
       throw new SpeechError('ENGINE_FAILED', 'pocketsphinx failed to end an utterance.');
     }
@@ -213,8 +222,11 @@ export class PocketsphinxStream implements SpeechStream {
       const final: FinalHypothesis = { text, startMs, endMs };
       this.listener.onFinal(final);
     }
-    if (restart && !this.stopped && (await this.native.startUtt(decoder)) < 0) {
-      throw new SpeechError('ENGINE_FAILED', 'pocketsphinx failed to start an utterance.');
+    if (restart && !this.stopped) {
+      if ((await this.native.startUtt(decoder)) < 0) {
+        throw new SpeechError('ENGINE_FAILED', 'pocketsphinx failed to start an utterance.');
+      }
+      this.inUtterance = true;
     }
   }
 
@@ -248,6 +260,8 @@ export class PocketsphinxStream implements SpeechStream {
   }
 
   private fail(error: unknown): void {
+    // Whatever threw (a native call or its callback), the decoder is not handed to another stream.
+    this.broken = true;
     if (this.stopped) return;
     this.stopped = true;
     this.pending.length = 0;
@@ -272,8 +286,7 @@ export class PocketsphinxStream implements SpeechStream {
     this.releasing ??= (async () => {
       const decoder = this.decoder;
       this.decoder = null;
-      if (decoder) await this.native.free(decoder);
-      this.onReleased(this);
+      if (decoder) await this.giveBack({ reusable: !this.broken, inUtterance: this.inUtterance });
     })();
     return this.releasing;
   }
