@@ -8,15 +8,24 @@
  * - Mini-programs: a watch build into `frontend/dist/dev/<target>` to open in the vendor's DevTools,
  *   pointed at this backend (`VITE_SERVER_URL=http://127.0.0.1:$PORT` unless you set it).
  *
- * Ctrl-C or SIGTERM (to this process or its whole group) stops every process and their children
- * (concurrently sends the signal down each process tree); when one side exits (a port in use, a crash
- * at start), the other is stopped too, so nothing is left half-running.
+ * Ctrl-C or SIGTERM (to this process or its whole group) stops every process: each side runs in a
+ * process group of its own and gets the signal once (decision 0026); when one side exits (a port in
+ * use, a crash at start), the other is stopped too, so nothing is left half-running.
  *
  * Environment: `PORT` (backend, default 3000; a fixed port — the app's dev build points at it),
  * `DEV_H5_PORT` (H5 dev server, default 5173); everything else goes to both as usual (`.env` files of
  * `frontend/`, the backend's variables).
  */
-import concurrently from 'concurrently';
+import { spawn } from 'node:child_process';
+import {
+  createConcurrently,
+  KillOnSignal,
+  KillOthers,
+  LogError,
+  LogExit,
+  Logger,
+  LogOutput,
+} from 'concurrently';
 
 const TARGETS = {
   h5: 'H5 dev server with hot reload; open the Local URL it prints',
@@ -47,7 +56,23 @@ process.stdout.write(
   `dev: backend on http://127.0.0.1:${port} (restarts on change); ${target}: ${TARGETS[target]}\n`,
 );
 
-const { result } = concurrently(
+// Each command runs in its own process group and gets one stop signal for the whole group, as a
+// terminal's Ctrl-C gives a job. concurrently's defaults (tree-kill, and the terminal's own signal to
+// every process) made `tsx watch` see two signals, and its second one SIGKILLs the server mid-drain.
+const posix = process.platform !== 'win32';
+const signalled = new Set();
+const stopGroup = (pid, signal = 'SIGTERM') => {
+  if (signal !== 'SIGKILL' && signalled.has(pid)) return;
+  signalled.add(pid);
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+};
+const logger = new Logger({ prefixFormat: 'name' });
+const abortController = new AbortController();
+const { result } = createConcurrently(
   [
     {
       name: 'api',
@@ -62,7 +87,23 @@ const { result } = concurrently(
       prefixColor: 'magenta',
     },
   ],
-  { killOthersOn: ['failure', 'success'], killSignal: 'SIGTERM', prefix: 'name' },
+  {
+    logger,
+    outputStream: process.stdout,
+    abortSignal: abortController.signal,
+    ...(posix && {
+      spawn: (command, options) => spawn('/bin/sh', ['-c', command], { ...options, detached: true }),
+      kill: stopGroup,
+    }),
+    controllers: [
+      new LogError({ logger }),
+      new LogOutput({ logger }),
+      new LogExit({ logger }),
+      new KillOnSignal({ process, abortController }),
+      // One side exiting (a port in use, a crash at start) stops the other: nothing left half-running.
+      new KillOthers({ logger, abortController, conditions: ['failure', 'success'], killSignal: 'SIGTERM' }),
+    ],
+  },
 );
 
 // A parent that dies without passing its signal on (a SIGTERM to `npm run dev` alone: npm exits without

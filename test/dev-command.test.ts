@@ -5,7 +5,7 @@
  * the backend; and every process of the tree is gone after Ctrl-C (SIGINT to the group), SIGTERM to the
  * group, or SIGTERM to `npm run dev` alone (npm does not pass that one on: scripts/dev.mjs notices).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { utimesSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -26,6 +26,8 @@ async function freePort(): Promise<number> {
 
 interface Dev {
   readonly child: ChildProcess;
+  /** Every process seen under it, killed after the test if still there. */
+  readonly pids: number[];
   readonly apiPort: number;
   /** Resolves when the combined output matches `pattern` `count` times; rejects after `ms`. */
   until(pattern: RegExp, count?: number, ms?: number): Promise<string>;
@@ -62,6 +64,7 @@ async function startDev(): Promise<Dev> {
   child.stderr?.on('data', onData);
   const dev: Dev = {
     child,
+    pids: [],
     apiPort,
     output: () => text,
     until: (pattern, count = 1, ms = 90_000) =>
@@ -87,42 +90,64 @@ async function startDev(): Promise<Dev> {
   return dev;
 }
 
-function groupAlive(pgid: number): boolean {
+function alive(pid: number): boolean {
   try {
-    process.kill(-pgid, 0);
+    process.kill(pid, 0);
     return true;
   } catch {
     return false;
   }
 }
 
-/** Polls until no process of the group is left (a group's end has no event to await). */
-async function groupGone(pgid: number, ms: number): Promise<number> {
-  const began = performance.now();
-  while (groupAlive(pgid)) {
-    if (performance.now() - began > ms) throw new Error(`process group ${pgid} still running after ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+/** Every process under `root` now (scripts/dev.mjs puts each side in a process group of its own). */
+function tree(root: number): number[] {
+  const parents = new Map<number, number[]>();
+  const ps = spawnSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' }).stdout;
+  for (const line of ps.trim().split('\n')) {
+    const [pid, ppid] = line.trim().split(/\s+/).map(Number);
+    if (pid === undefined || ppid === undefined) continue;
+    parents.set(ppid, [...(parents.get(ppid) ?? []), pid]);
   }
-  return performance.now() - began;
+  const all = [root];
+  for (let i = 0; i < all.length; i += 1) all.push(...(parents.get(all[i] ?? -1) ?? []));
+  return all;
 }
 
-/** Both sides up: the backend listening and the H5 dev server's URL printed. Returns that URL. */
-async function ready(dev: Dev): Promise<string> {
+/** Polls until none of `pids` is left (a process's end in another tree has no event to await). */
+async function allGone(pids: readonly number[], ms: number): Promise<void> {
+  const began = performance.now();
+  while (pids.some(alive)) {
+    if (performance.now() - began > ms) {
+      throw new Error(`still running after ${ms} ms: ${pids.filter(alive).join(', ')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Both sides up: the backend listening and the H5 dev server's URL printed. Returns that URL and every
+ * process of the tree (npm, dev.mjs, both npm scripts, tsx watch, the server, uni, esbuild …).
+ */
+async function ready(dev: Dev): Promise<{ url: string; pids: number[] }> {
   await dev.until(/"event":"server\.listening"/);
   const local = await dev.until(/Local:\s+http:\/\/\S+/);
-  return (local.match(/http:\/\/\S+/)?.[0] ?? '').replace(/\/$/, '');
+  const pids = tree(dev.child.pid ?? 0);
+  dev.pids.push(...pids);
+  // npm, dev.mjs, sh + npm + sh + tsx + server, sh + npm + sh + uni (+ esbuild): at least 10.
+  expect(pids.length).toBeGreaterThanOrEqual(10);
+  return { url: (local.match(/http:\/\/\S+/)?.[0] ?? '').replace(/\/$/, ''), pids };
 }
 
 afterEach(() => {
   for (const dev of started.splice(0)) {
-    if (dev.child.pid && groupAlive(dev.child.pid)) process.kill(-dev.child.pid, 'SIGKILL');
+    for (const pid of dev.pids.filter(alive)) process.kill(pid, 'SIGKILL');
   }
 });
 
 describe('npm run dev', () => {
   it('serves the H5 app, forwards /api and Socket.IO to the backend, restarts the backend on a change, and SIGTERM to the group stops all', async () => {
     const dev = await startDev();
-    const h5 = await ready(dev);
+    const { url: h5, pids } = await ready(dev);
 
     const page = await fetch(`${h5}/`);
     expect(page.status).toBe(200);
@@ -146,26 +171,26 @@ describe('npm run dev', () => {
     expect(dev.output()).toMatch(/\[tsx\] change in .*config\.ts Restarting/);
     expect((await fetch(`${h5}/api/stats`)).status).toBe(200);
 
-    const pgid = dev.child.pid ?? 0;
-    process.kill(-pgid, 'SIGTERM');
-    await groupGone(pgid, 20_000);
+    process.kill(-(dev.child.pid ?? 0), 'SIGTERM');
+    await allGone(pids, 20_000);
+    // The server drained and closed: not killed mid-way (tsx watch SIGKILLs on a second signal).
     expect(dev.output()).toMatch(/"event":"server\.closed"/);
   }, 180_000);
 
   it('stops every process on Ctrl-C (SIGINT to the group)', async () => {
     const dev = await startDev();
-    await ready(dev);
-    const pgid = dev.child.pid ?? 0;
-    process.kill(-pgid, 'SIGINT');
-    await groupGone(pgid, 20_000);
+    const { pids } = await ready(dev);
+    process.kill(-(dev.child.pid ?? 0), 'SIGINT');
+    await allGone(pids, 20_000);
     expect(dev.output()).toMatch(/"event":"server\.closed"/);
+    expect(dev.output()).not.toMatch(/Force killing/);
   }, 120_000);
 
   it('stops every process when only npm run dev gets SIGTERM', async () => {
     const dev = await startDev();
-    await ready(dev);
-    const pgid = dev.child.pid ?? 0;
-    process.kill(pgid, 'SIGTERM');
-    await groupGone(pgid, 20_000);
+    const { pids } = await ready(dev);
+    process.kill(dev.child.pid ?? 0, 'SIGTERM');
+    await allGone(pids, 20_000);
+    expect(dev.output()).toMatch(/"event":"server\.closed"/);
   }, 120_000);
 });
