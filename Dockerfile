@@ -81,7 +81,7 @@ COPY --from=build /src/backend/package.json /tmp/backend-package.json
 RUN npm install --omit=dev --no-audit --no-fund --no-package-lock \
  && if [ -n "$SHERPA_MODEL" ]; then \
       npm install --omit=dev --no-audit --no-fund --no-package-lock --no-save \
-        "sherpa-onnx-node@$(node -p "require('/tmp/backend-package.json').dependencies['sherpa-onnx-node']")"; \
+        "sherpa-onnx-node@$(node -p "require('/tmp/backend-package.json').optionalDependencies['sherpa-onnx-node']")"; \
     fi \
  && cd node_modules/better-sqlite3 \
  && mv build/Release/better_sqlite3.node /tmp/ \

@@ -12,7 +12,8 @@ export default defineConfig({
         test: { globalSetup: ['./test/support/global-services.ts'] },
       },
       'frontend',
-      // Repository-wide checks: the layer rules of docs/architecture.md (test/layer-rules.test.ts).
+      // Repository-wide checks: the layer rules of docs/architecture.md (test/layer-rules.test.ts) and
+      // `npm run dev` (test/dev-command.test.ts).
       { test: { name: 'rules', root: '.', include: ['test/**/*.test.ts'] } },
     ],
     // The JSON report lets .ci/run print one plain "N passed, N failed" line at the end.

@@ -31,6 +31,50 @@ const BYTES_PER_CHUNK = CHUNK_MS * 32;
 const USAGE =
   'usage: npm run transcribe -- <file.wav> [--url http://127.0.0.1:3000] [--fast] [--token T] [--engine NAME] [--language TAG]';
 
+const HELP = `${USAGE}
+
+Streams a WAV file to a running server through this repository's Socket.IO client, at real-time pace,
+and prints what the server recognises: final texts on stdout (one line each), partials and status on
+stderr, so \`> out.txt\` keeps only the text. The server stores every result in the user's history.
+
+  <file.wav>        16 kHz, mono, 16-bit PCM WAV, relative to the folder you typed the command in.
+                    Anything else (8 kHz, 44.1 kHz, stereo, 24-bit, mp3 …) is refused with the sox and
+                    ffmpeg commands that convert it.
+  --url URL         the server: http(s)://host:port, optionally ending in /realtime-voice
+                    (default: $REALTIME_VOICE_URL, else http://127.0.0.1:3000)
+  --fast            send the audio as fast as the connection takes it instead of at real-time pace
+  --token T         bearer token for a server that does not let anonymous callers in
+                    (default: $REALTIME_VOICE_TOKEN; mint one with \`npm run token -- <userId>\`)
+  --engine NAME     speech engine for this session: pocketsphinx, sherpa-onnx or tencent
+                    (default: the server's ASR_ENGINE); an engine the server cannot run is refused
+  --language TAG    language of the speech, e.g. en-US or zh-CN (default: the engine's first language)
+  -h, --help        this text
+
+Ctrl-C stops streaming and waits for the finals of what was sent; a second Ctrl-C quits at once.
+Exit codes: 0 done, 1 usage or file error, 2 server error (refused, connection lost, session ended
+early), 130 interrupted.
+`;
+
+/** Quotes a path for a POSIX shell (bash, zsh; Git Bash on Windows). */
+function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The exact commands that turn `file` into what the server takes (16 kHz mono 16-bit PCM WAV), written
+ * beside it as `<name>-16k-mono.wav`: sox resamples and mixes the channels down, ffmpeg also reads mp3,
+ * m4a and the rest.
+ */
+function conversionHint(file: string): string {
+  const output = `${file.replace(/\.wav$/i, '')}-16k-mono.wav`;
+  return [
+    'convert it to 16 kHz mono 16-bit PCM with either of:',
+    `  sox ${shellQuote(file)} -r 16000 -c 1 -b 16 -e signed-integer ${shellQuote(output)}`,
+    `  ffmpeg -i ${shellQuote(file)} -ar 16000 -ac 1 -c:a pcm_s16le ${shellQuote(output)}`,
+    `then run: npm run transcribe -- ${shellQuote(output)}`,
+  ].join('\n');
+}
+
 /** Clears a partial shown in place on a terminal; set once the socket exists. */
 let clearPartial = (): void => {};
 
@@ -73,7 +117,7 @@ async function main(): Promise<void> {
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(HELP);
     return;
   }
   const file = positionals[0];
@@ -94,7 +138,11 @@ async function main(): Promise<void> {
     requireSpeechFormat(wav);
     pcm = wav.pcm;
   } catch (error) {
-    fail(1, `${path}: ${error instanceof Error ? error.message : String(error)}`);
+    const message = `${path}: ${error instanceof Error ? error.message : String(error)}`;
+    // A readable file in another format (not a missing file or a folder): say how to convert it.
+    const code = error instanceof Error && 'code' in error ? error.code : undefined;
+    const convertible = code === 'WAV_UNSUPPORTED_FORMAT' || code === 'WAV_NOT_RIFF';
+    fail(1, convertible ? `${message}\n${conversionHint(file)}` : message);
   }
 
   const token = values.token ?? process.env.REALTIME_VOICE_TOKEN;

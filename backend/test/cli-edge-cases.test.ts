@@ -7,11 +7,13 @@
  *   one without a scheme is a usage error; Ctrl-C prints the finals of what was sent (the server stores
  *   them) before exiting 130; the WAV path is resolved from the folder the command was typed in.
  * - `npm run token -w @realtime-voice/backend`: a user id the server would refuse gets a usage error, no token.
+ * - `--help` of both explains every option they parse; audio in another format (8 kHz stereo, not a WAV)
+ *   is refused with the exact sox and ffmpeg commands, and the printed sox command makes a file that works.
  * - `npm run model:fetch`: a failed download names its cause and the next step; a `--dir` it cannot create
  *   is one line, not a stack trace.
  * - The Dockerfile's runtime stage: `MALLOC_ARENA_MAX` takes effect for the process the image runs.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -272,7 +274,7 @@ describe('npm run token', () => {
       expect(run.stdout, JSON.stringify(userId)).toBe('');
       expect(run.stderr.split('\n'), JSON.stringify(userId)).toEqual([
         expect.stringMatching(/^token: user id .*: 1–128 characters, no leading or trailing whitespace$/),
-        // The command that exists (there is no root `npm run token`).
+        // The workspace command (the root's `npm run token` runs the same script).
         'usage: npm run token -w @realtime-voice/backend -- <userId> [--ttl 15m]',
         '',
       ]);
@@ -280,6 +282,107 @@ describe('npm run token', () => {
     }
   }, 30_000);
 });
+
+describe('--help and audio in another format', () => {
+  it('explains every option of npm run transcribe and npm run token', async () => {
+    const transcribe = await runScript('scripts/transcribe.ts', ['--help']);
+    expect(transcribe.code).toBe(0);
+    for (const option of [
+      '<file.wav>',
+      '--url URL',
+      '--fast',
+      '--token T',
+      '--engine NAME',
+      '--language TAG',
+      '-h, --help',
+    ]) {
+      expect(transcribe.stdout).toMatch(
+        new RegExp(`^  ${option.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +\\S`, 'm'),
+      );
+    }
+    expect(transcribe.stdout).toMatch(/REALTIME_VOICE_URL[\s\S]*REALTIME_VOICE_TOKEN[\s\S]*Exit codes/);
+    const token = await runScript('scripts/issue-token.ts', ['-h']);
+    expect(token.code).toBe(0);
+    for (const option of ['<userId>', '--ttl TTL', '-h, --help']) {
+      expect(token.stdout).toMatch(new RegExp(`^  ${option} +\\S`, 'm'));
+    }
+    expect(token.stdout).toMatch(/AUTH_TOKEN_SECRET[\s\S]*AUTH_TOKEN_TTL[\s\S]*Exit codes/);
+    // Every option the scripts parse is in their help.
+    for (const [script, run] of [
+      ['transcribe.ts', transcribe],
+      ['issue-token.ts', token],
+    ] as const) {
+      const source = readFileSync(join(BACKEND, 'scripts', script), 'utf8');
+      const parsed = [...source.slice(source.indexOf('parseArgs(')).matchAll(/(\w+): \{ type: '/g)];
+      expect(parsed.length, script).toBeGreaterThan(1);
+      for (const [, name] of parsed) expect(run.stdout, `${script} --${name}`).toContain(`--${name}`);
+    }
+  }, 30_000);
+
+  it.skipIf(!hasSox())(
+    'gives an 8 kHz stereo WAV the sox and ffmpeg commands, and the sox one works',
+    async () => {
+      const dir = emptyDir();
+      const original = join(dir, 'speech 16k.wav');
+      writeFileSync(original, encodeWav(concat(loud(400), quiet(400), loud(400), quiet(400))));
+      const stereo = join(dir, "Ling's 8k stereo.wav");
+      await promisify(execFile)('sox', [original, '-r', '8000', '-c', '2', stereo]);
+
+      const server = await startTestServer();
+      try {
+        const refused = await runScript('scripts/transcribe.ts', [stereo, '--url', server.url, '--fast']);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toMatch(/got 8 kHz, 2 channels, 16-bit/);
+        const converted = join(dir, "Ling's 8k stereo-16k-mono.wav");
+        const quoted = (path: string) => `'${path.replaceAll("'", `'\\''`)}'`;
+        const lines = refused.stderr.split('\n').map((line) => line.trim());
+        expect(lines).toContain(
+          `ffmpeg -i ${quoted(stereo)} -ar 16000 -ac 1 -c:a pcm_s16le ${quoted(converted)}`,
+        );
+        const sox = lines.find((line) => line.startsWith('sox '));
+        expect(sox).toBe(`sox ${quoted(stereo)} -r 16000 -c 1 -b 16 -e signed-integer ${quoted(converted)}`);
+        // The command as printed, through a shell: its output is what the server takes.
+        await promisify(execFile)('bash', ['-c', sox ?? 'false'], { cwd: dir });
+        const done = await runScript('scripts/transcribe.ts', [
+          converted,
+          '--url',
+          server.url,
+          '--token',
+          await tokenFor('cli-convert'),
+          '--fast',
+        ]);
+        expect(done.stdout.trim().split('\n'), done.stderr).toEqual(['utterance 1', 'utterance 2']);
+        expect(done.code).toBe(0);
+      } finally {
+        await server.close();
+      }
+    },
+    60_000,
+  );
+
+  it('gives a file that is not a WAV the commands too, but not a missing file', async () => {
+    const notWav = join(emptyDir(), 'voice.mp3');
+    writeFileSync(notWav, 'ID3 not a wav');
+    const run = await runScript('scripts/transcribe.ts', [notWav]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /Not a WAV file[\s\S]*\n {2}ffmpeg -i \S*voice\.mp3 -ar 16000 -ac 1 -c:a pcm_s16le \S*voice\.mp3-16k-mono\.wav\n/,
+    );
+    const missing = await runScript('scripts/transcribe.ts', [join(emptyDir(), 'nothing.wav')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/ENOENT/);
+    expect(missing.stderr).not.toMatch(/sox|ffmpeg/);
+  }, 30_000);
+});
+
+function hasSox(): boolean {
+  try {
+    execFileSync('sox', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe('npm run model:fetch', () => {
   it('says why a download failed (the cause, not just "fetch failed") and what to do', async () => {

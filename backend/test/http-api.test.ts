@@ -215,6 +215,36 @@ describe('stats', () => {
       expectError(await callApi(s, `/api/stats?days=${days}`, { user: 'dora' }), 400, 'BAD_DAYS');
     }
   });
+
+  it("counts days in the caller's time zone (tz) and refuses a bad zone with BAD_TZ", async () => {
+    const s = await server();
+    // Local midnight in Shanghai (16:00 UTC) has just passed: a UTC day would still say yesterday.
+    const now = Date.now();
+    const shanghaiMidnight = Math.floor((now + 8 * 3_600_000) / 86_400_000) * 86_400_000 - 8 * 3_600_000;
+    const createdAt = new Date(Math.min(now, shanghaiMidnight + 1000)).toISOString();
+    await s.repository.insert(record('fay', 1, { createdAt }));
+    const shanghaiDay = new Date(Date.parse(createdAt) + 8 * 3_600_000).toISOString().slice(0, 10);
+    const losAngelesDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Los_Angeles' }).format(
+      Date.parse(createdAt),
+    );
+
+    for (const [tz, day, label] of [
+      ['Asia/Shanghai', shanghaiDay, 'Asia/Shanghai'],
+      ['480', shanghaiDay, 'UTC+08:00'],
+      ['America/Los_Angeles', losAngelesDay, 'America/Los_Angeles'],
+      [undefined, createdAt.slice(0, 10), 'UTC'],
+    ] as const) {
+      const query = tz === undefined ? '' : `?tz=${encodeURIComponent(tz)}`;
+      const result = await callApi(s, `/api/stats${query}`, { user: 'fay' });
+      expect(result.status).toBe(200);
+      expect(result.body).toMatchObject({ timeZone: label, byDay: [{ day, records: 1 }] });
+    }
+    for (const tz of ['Nowhere/City', '900', 'Asia%2FShanghai%3B', '', '%2B08%3A00']) {
+      const refused = expectError(await callApi(s, `/api/stats?tz=${tz}`, { user: 'fay' }), 400, 'BAD_TZ');
+      expect(refused.error.message).toMatch(/IANA time zone name/);
+    }
+    expectError(await callApi(s, '/api/stats?tz=UTC&tz=480', { user: 'fay' }), 400, 'BAD_TZ');
+  });
 });
 
 describe('POST /api/recognize', () => {

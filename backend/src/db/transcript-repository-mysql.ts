@@ -2,13 +2,14 @@
  * @module transcript-repository-mysql — the MySQL implementation of `TranscriptRepository` (drizzle +
  * mysql2), for the database that several instances share. Same behaviour as the SQLite one, checked by the
  * same tests: newest-first pages with an `(createdAt, id)` cursor, per-user access, totals per engine and
- * per UTC day.
+ * per local day of the caller's time zone.
  */
 import { and, desc, eq, gte, lt, or, sql } from 'drizzle-orm';
 import type { MysqlAppDatabase } from './client-mysql';
 import { transcripts } from './schema-mysql';
 import {
   EMPTY_TOTALS,
+  localTime,
   pageOf,
   roundTotals,
   type TranscriptRepository,
@@ -64,7 +65,7 @@ export function createMysqlTranscriptRepository(db: MysqlAppDatabase): Transcrip
       return result.affectedRows > 0;
     },
 
-    async stats(userId, { since }) {
+    async stats(userId, { since, offsets }) {
       const mine = eq(transcripts.userId, userId);
       const [totals] = await db.select(totalsColumns).from(transcripts).where(mine);
       const byEngine = await db
@@ -74,7 +75,8 @@ export function createMysqlTranscriptRepository(db: MysqlAppDatabase): Transcrip
         .groupBy(transcripts.engine)
         .orderBy(desc(sql`count(*)`), transcripts.engine);
       // Date arithmetic from the epoch, not FROM_UNIXTIME: the latter uses the session's time zone.
-      const day = sql<string>`date_format(date_add('1970-01-01', interval floor(${transcripts.createdAt} / 1000) second), '%Y-%m-%d')`;
+      const local = localTime(transcripts.createdAt, offsets);
+      const day = sql<string>`date_format(date_add('1970-01-01', interval floor((${local}) / 1000) second), '%Y-%m-%d')`;
       const byDay = await db
         .select({ day, ...totalsColumns })
         .from(transcripts)

@@ -59,6 +59,7 @@ const record = (id: string, userId: string, createdAt: number, extra: Partial<Tr
   }) satisfies TranscriptRecord;
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 const dialects = [
   { name: 'SQLite', open: openSqlite, skip: undefined },
   { name: 'MySQL (MariaDB)', open: () => openMysql(), skip: mysqlUnavailable },
@@ -139,11 +140,47 @@ for (const dialect of dialects) {
           { day: '2026-01-10', records: 2, audioMs: 4000, averageLatencyMs: 16 },
         ],
       });
+      // The same records in Shanghai (UTC+8): 00:00:01 and 23:59:59 UTC fall on two local days.
+      const shanghai = await repo.stats('u', {
+        since: day0 - 8 * HOUR,
+        offsets: [{ from: 0, offsetMs: 8 * HOUR }],
+      });
+      expect(shanghai.byDay.map((row) => [row.day, row.records])).toEqual([
+        ['2026-01-11', 2],
+        ['2026-01-10', 1],
+      ]);
       expect(await repo.stats('nobody', { since: 0 })).toEqual({
         totals: { records: 0, audioMs: 0, averageLatencyMs: null },
         byEngine: [],
         byDay: [],
       });
+    });
+
+    it('buckets by local day with the offset in force at each record (a DST change inside the window)', async () => {
+      const repo = await dialect.open();
+      // New York, 2026: EDT (UTC−4) from 2026-03-08 07:00 UTC.
+      const dstStart = Date.UTC(2026, 2, 8, 7);
+      const offsets = [
+        { from: Date.UTC(2026, 2, 7, 5), offsetMs: -5 * HOUR },
+        { from: dstStart, offsetMs: -4 * HOUR },
+      ];
+      const at = [
+        Date.UTC(2026, 2, 7, 5), // 7 March 00:00 EST
+        Date.UTC(2026, 2, 8, 4, 59), // 7 March 23:59 EST
+        Date.UTC(2026, 2, 8, 5, 30), // 8 March 00:30 EST
+        Date.UTC(2026, 2, 9, 3, 59), // 8 March 23:59 EDT (it would be 22:59 at UTC−5 too; 9 March 03:59 UTC)
+        Date.UTC(2026, 2, 9, 4), // 9 March 00:00 EDT (still 8 March at UTC−5)
+        Date.UTC(2026, 2, 7, 4, 59), // 6 March 23:59 EST: before the window
+      ];
+      for (const [i, createdAt] of at.entries()) {
+        await repo.insert(record(`d${i}`, 'u', createdAt));
+      }
+      const stats = await repo.stats('u', { since: offsets[0]?.from ?? 0, offsets });
+      expect(stats.byDay.map((row) => [row.day, row.records])).toEqual([
+        ['2026-03-09', 1],
+        ['2026-03-08', 2],
+        ['2026-03-07', 2],
+      ]);
     });
   });
 }

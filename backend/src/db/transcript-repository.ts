@@ -4,7 +4,7 @@
  * implementation without touching them. Every method is async for that reason, even though SQLite is not.
  */
 import type { TranscriptRecord } from '@realtime-voice/shared/voice';
-import { and, desc, eq, gte, lt, or, sql } from 'drizzle-orm';
+import { and, type Column, desc, eq, gte, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { AppDatabase } from './client';
 import { type TranscriptRow, transcripts } from './schema';
 
@@ -30,8 +30,25 @@ export interface UsageTotals {
 export interface UsageStats {
   readonly totals: UsageTotals;
   readonly byEngine: readonly (UsageTotals & { readonly engine: string })[];
-  /** UTC days (`YYYY-MM-DD`) since `since`, newest first; days without records are absent. */
+  /**
+   * Local days (`YYYY-MM-DD`, in the zone the `offsets` describe; UTC without them) since `since`, newest
+   * first; days without records are absent.
+   */
   readonly byDay: readonly (UsageTotals & { readonly day: string })[];
+}
+
+/** A UTC offset in force from `from` (ms since the epoch) until the next span's `from`. */
+export interface OffsetSpan {
+  readonly from: number;
+  /** Milliseconds east of UTC. */
+  readonly offsetMs: number;
+}
+
+export interface UsageStatsOptions {
+  /** Per-day rows count records created at or after this instant. */
+  readonly since: number;
+  /** The caller's time zone as the offsets in force over the window (see `services/time-zone.ts`). */
+  readonly offsets?: readonly OffsetSpan[];
 }
 
 export interface TranscriptRepository {
@@ -44,7 +61,7 @@ export interface TranscriptRepository {
   get(userId: string, id: string): Promise<TranscriptRecord | undefined>;
   /** Deletes one of the user's records; false when it does not exist or belongs to someone else. */
   delete(userId: string, id: string): Promise<boolean>;
-  stats(userId: string, options: { readonly since: number }): Promise<UsageStats>;
+  stats(userId: string, options: UsageStatsOptions): Promise<UsageStats>;
   /** Cheap round trip for health checks. */
   ping(): Promise<void>;
 }
@@ -104,7 +121,7 @@ export function createSqliteTranscriptRepository(db: AppDatabase): TranscriptRep
       return result.changes > 0;
     },
 
-    async stats(userId, { since }) {
+    async stats(userId, { since, offsets }) {
       const mine = eq(transcripts.userId, userId);
       const totals = db.select(totalsColumns).from(transcripts).where(mine).get();
       const byEngine = db
@@ -114,7 +131,8 @@ export function createSqliteTranscriptRepository(db: AppDatabase): TranscriptRep
         .groupBy(transcripts.engine)
         .orderBy(desc(sql`count(*)`), transcripts.engine)
         .all();
-      const day = sql<string>`strftime('%Y-%m-%d', ${transcripts.createdAt} / 1000, 'unixepoch')`;
+      const local = localTime(transcripts.createdAt, offsets);
+      const day = sql<string>`strftime('%Y-%m-%d', (${local}) / 1000, 'unixepoch')`;
       const byDay = db
         .select({ day, ...totalsColumns })
         .from(transcripts)
@@ -136,6 +154,23 @@ export function createSqliteTranscriptRepository(db: AppDatabase): TranscriptRep
 }
 
 // Shared by both dialects (the MySQL repository imports them): their rows have the same shape.
+
+/**
+ * `column` (ms since the epoch) shifted into local time: `column + CASE WHEN column < t1 THEN o0 … END`.
+ * The numbers are integers the server computed, inlined rather than bound so the SELECT and GROUP BY
+ * expressions are textually equal (MySQL's ONLY_FULL_GROUP_BY compares them).
+ */
+export function localTime(column: Column, offsets: readonly OffsetSpan[] = []): SQL {
+  const integer = (n: number) => sql.raw(String(Math.trunc(n)));
+  const [first, ...rest] = offsets;
+  if (!first) return sql`${column}`;
+  if (rest.length === 0) return sql`(${column} + ${integer(first.offsetMs)})`;
+  const branches = rest.map(
+    (span, i) => sql` when ${column} < ${integer(span.from)} then ${integer(offsets[i]?.offsetMs ?? 0)}`,
+  );
+  const last = rest[rest.length - 1]?.offsetMs ?? 0;
+  return sql`(${column} + case${sql.join(branches)} else ${integer(last)} end)`;
+}
 
 /** Totals of a user without records. */
 export const EMPTY_TOTALS: UsageTotals = { records: 0, audioMs: 0, averageLatencyMs: null };

@@ -1,16 +1,20 @@
 /**
  * @module stats — a user's usage: totals, per engine (every configured engine, zeros included), and per
- * UTC day over a recent window.
+ * day over a recent window, the days being the caller's local days (UTC unless a time zone is given).
  */
 import type { StatsResponse, UsageSummary } from '@realtime-voice/shared/voice';
 import type { TranscriptRepository, UsageTotals } from '../db/transcript-repository';
 import { ServiceError } from './errors';
+import { offsetSpans, startOfLocalDay, type TimeZone, timeZoneLabel, UTC } from './time-zone';
 
 export const STATS_DEFAULT_DAYS = 30;
 export const STATS_MAX_DAYS = 366;
 
 export interface StatsService {
-  forUser(userId: string, options?: { readonly days?: number }): Promise<StatsResponse>;
+  forUser(
+    userId: string,
+    options?: { readonly days?: number; readonly timeZone?: TimeZone },
+  ): Promise<StatsResponse>;
 }
 
 export interface StatsOptions {
@@ -24,7 +28,7 @@ export interface StatsOptions {
 /**
  * @example
  * const stats = createStatsService(repository, Date.now, { engineNames: () => engines.list().map((e) => e.name) });
- * const { totals } = await stats.forUser(userId, { days: 7 });
+ * const { totals, byDay } = await stats.forUser(userId, { days: 7, timeZone: parseTimeZone('Asia/Shanghai') });
  */
 export function createStatsService(
   repository: TranscriptRepository,
@@ -32,7 +36,7 @@ export function createStatsService(
   options: StatsOptions = {},
 ): StatsService {
   return {
-    async forUser(userId, { days = STATS_DEFAULT_DAYS } = {}) {
+    async forUser(userId, { days = STATS_DEFAULT_DAYS, timeZone = UTC } = {}) {
       if (!Number.isInteger(days) || days < 1 || days > STATS_MAX_DAYS) {
         throw new ServiceError(
           'invalid',
@@ -40,10 +44,11 @@ export function createStatsService(
           `days must be a whole number from 1 to ${STATS_MAX_DAYS}`,
         );
       }
-      // The window starts at UTC midnight `days - 1` days ago, so `days=1` means "today".
-      const today = Math.floor(now() / 86_400_000) * 86_400_000;
-      const since = today - (days - 1) * 86_400_000;
-      const usage = await repository.stats(userId, { since });
+      // The window starts at local midnight `days - 1` days ago, so `days=1` means "today".
+      const at = now();
+      const since = startOfLocalDay(timeZone, at, days - 1);
+      const offsets = offsetSpans(timeZone, since, at);
+      const usage = await repository.stats(userId, { since, offsets });
       const byEngine = usage.byEngine.map((row) => ({ engine: row.engine, ...summarize(row) }));
       for (const engine of options.engineNames?.() ?? []) {
         if (!byEngine.some((row) => row.engine === engine)) {
@@ -55,6 +60,7 @@ export function createStatsService(
         byEngine,
         byDay: usage.byDay.map((row) => ({ day: row.day, ...summarize(row) })),
         days,
+        timeZone: timeZoneLabel(timeZone),
       };
     },
   };

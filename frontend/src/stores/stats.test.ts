@@ -22,6 +22,8 @@ describe('stats store', () => {
     expect(stats.stats?.totals.records).toBe(1);
     expect(stats.stats?.totals.audioSeconds).toBe(1.5);
     expect(stats.empty).toBe(false);
+    // Per-day stats are asked for in the device's zone, the one the history's times are shown in.
+    expect(http.requests.at(-1)?.query?.tz).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
   });
 
   it('keeps the last stats and shows the error on failure', async () => {

@@ -27,7 +27,12 @@ export interface UsageSummary {
 export interface StatsResponse {
   readonly totals: UsageSummary;
   readonly byEngine: readonly (UsageSummary & { readonly engine: string })[];
-  /** UTC days (`YYYY-MM-DD`) with records, newest first, within the last `days` days. */
+  /**
+   * Days (`YYYY-MM-DD`) with records, newest first, within the last `days` days — local days of
+   * `timeZone` (the request's `tz`, UTC without it).
+   */
   readonly byDay: readonly (UsageSummary & { readonly day: string })[];
   readonly days: number;
+  /** The zone the days are in: an IANA name (`Asia/Shanghai`), `UTC`, or a fixed offset (`UTC+08:00`). */
+  readonly timeZone: string;
 }

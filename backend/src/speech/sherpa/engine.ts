@@ -125,7 +125,7 @@ export function createSherpaEngine(options: SherpaEngineOptions = {}): SherpaEng
     loading = Promise.resolve(status);
   } else if (typeof modulePath !== 'string') {
     status = unavailable(
-      `sherpa-onnx-node cannot be loaded (${modulePath.error}). Install it: npm install sherpa-onnx-node`,
+      `sherpa-onnx-node cannot be loaded (${modulePath.error}). It is an optional dependency of the backend: run npm install without --omit=optional, or npm install sherpa-onnx-node -w @realtime-voice/backend (prebuilt for Linux, macOS and Windows).`,
     );
     loading = Promise.resolve(status);
   } else if (!check?.ok) {
