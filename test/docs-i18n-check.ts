@@ -4,8 +4,9 @@
  *
  * What must agree: the heading structure (levels in order, and each heading's number and code spans),
  * the fenced code blocks (byte-identical, in order), the identifiers that are environment variables or
- * error codes, the HTTP status codes in backticks, and each file's relative links (the file exists, and
- * a `#fragment` names a heading of it). Prose is free: a translation that reads naturally reorders
+ * error codes, the HTTP status codes in backticks, the numbers of two digits or more (sizes, limits,
+ * ports, versions: what the English changes most often), and each file's relative links (the file
+ * exists, and a `#fragment` names a heading of it). Prose is free: a translation that reads naturally reorders
  * sentences, so nothing finer than these is compared.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -27,6 +28,8 @@ export interface ParsedDoc {
   readonly codeBlocks: readonly CodeBlock[];
   /** Env variables, error codes (`[A-Z][A-Z0-9_]{3,}` in code spans, or with an `_` in prose) and HTTP statuses in backticks, each with its first line. */
   readonly identifiers: ReadonlyMap<string, number>;
+  /** Numbers of two digits or more outside code blocks (sizes, limits, ports, versions), each with its first line. */
+  readonly figures: ReadonlyMap<string, number>;
   readonly links: readonly { readonly target: string; readonly line: number }[];
   /** The text outside fenced code blocks, fenced lines blanked (line numbers kept). */
   readonly prose: string;
@@ -85,11 +88,17 @@ export function parseDoc(source: string): ParsedDoc {
     note(m[0], m.index ?? 0);
   }
 
+  const figures = new Map<string, number>();
+  for (const m of prose.matchAll(/(?<![\w.,-])-?\d+(?:[.,]\d+)*(?!\w)/g)) {
+    if (m[0].replace(/\D/g, '').length >= 2 && !figures.has(m[0]))
+      figures.set(m[0], lineAt(prose, m.index ?? 0));
+  }
+
   const links: { target: string; line: number }[] = [];
   for (const m of withoutCodeSpans(prose).matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) {
     links.push({ target: m[1] ?? '', line: lineAt(prose, m.index ?? 0) });
   }
-  return { headings, codeBlocks, identifiers, links, prose };
+  return { headings, codeBlocks, identifiers, figures, links, prose };
 }
 
 function lineAt(text: string, offset: number): number {
@@ -236,15 +245,24 @@ export function comparePair(enFile: string, zhFile: string, root = process.cwd()
     );
   }
 
-  // Environment variables, error codes, HTTP statuses.
-  for (const [id, line] of en.identifiers) {
-    if (!zh.identifiers.has(id))
-      problems.push(`\`${id}\` is in ${enLabel}:${line} but nowhere in ${zhLabel}`);
-  }
-  for (const [id, line] of zh.identifiers) {
-    if (!en.identifiers.has(id))
-      problems.push(`\`${id}\` is in ${zhLabel}:${line} but nowhere in ${enLabel}`);
-  }
+  // Environment variables, error codes and HTTP statuses, then sizes, limits, ports and versions: both ways.
+  const absent = (
+    items: ReadonlyMap<string, number>,
+    others: ReadonlyMap<string, number>,
+    from: string,
+    to: string,
+    name: (item: string) => string,
+  ): void => {
+    for (const [item, line] of items) {
+      if (!others.has(item)) problems.push(`${name(item)} is in ${from}:${line} but nowhere in ${to}`);
+    }
+  };
+  const code = (item: string): string => `\`${item}\``;
+  const number = (item: string): string => `the number ${item}`;
+  absent(en.identifiers, zh.identifiers, enLabel, zhLabel, code);
+  absent(zh.identifiers, en.identifiers, zhLabel, enLabel, code);
+  absent(en.figures, zh.figures, enLabel, zhLabel, number);
+  absent(zh.figures, en.figures, zhLabel, enLabel, number);
 
   // Each names the other in its first lines (Chinese first, English one click away).
   const counterpartLinked = (doc: ParsedDoc, from: string, to: string): boolean =>

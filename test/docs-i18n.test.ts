@@ -2,8 +2,9 @@
  * @module docs-i18n.test — the Chinese documents stay in step with the English ones.
  *
  * For each pair of `PAIRS` (README, client, FAQ, deployment guide): the same heading structure, the same
- * fenced code blocks byte for byte, every environment variable and error code of one present in the
- * other, relative links that resolve, and each file linking its counterpart at the top. A failure lists
+ * fenced code blocks byte for byte, every environment variable, error code and number (sizes, limits,
+ * ports) of one present in the other, relative links that resolve, and each file linking its counterpart
+ * at the top. A failure lists
  * every difference, naming the heading, code block or identifier and its line in each file, so that a
  * change to an English document tells exactly what its translation needs.
  *
@@ -97,6 +98,7 @@ describe('the checker, on a pair in a temporary directory', () => {
   it('names a missing heading', () => {
     expect(check(ZH.replace('### 2.1 更多\n', ''))).toEqual([
       'heading 4: en.md:16 has ### "2.1 More", zh.md has no heading there (it has 3, English 4)',
+      'the number 2.1 is in en.md:16 but nowhere in zh.md',
     ]);
   });
 
@@ -130,6 +132,15 @@ describe('the checker, on a pair in a temporary directory', () => {
     ]);
     expect(check(ZH.replace('CONNECT_ERROR', 'CONNECT 错误'))).toEqual([
       '`CONNECT_ERROR` is in en.md:5 but nowhere in zh.md',
+    ]);
+  });
+
+  it('names a number (a size, a limit, a port) that changed on one side', () => {
+    const en = EN.replace('a CONNECT_ERROR underneath.', 'a CONNECT_ERROR underneath. It listens on 8080.');
+    const zh = ZH.replace('底层是 CONNECT_ERROR。', '底层是 CONNECT_ERROR。监听 80 端口。');
+    expect(check(zh, en)).toEqual([
+      'the number 8080 is in en.md:5 but nowhere in zh.md',
+      'the number 80 is in zh.md:5 but nowhere in en.md',
     ]);
   });
 
