@@ -5,8 +5,9 @@
  * What must agree: the heading structure (levels in order, and each heading's number and code spans),
  * the fenced code blocks (byte-identical, in order), the identifiers that are environment variables or
  * error codes, the HTTP status codes in backticks, the numbers of two digits or more (sizes, limits,
- * ports, versions: what the English changes most often), and each file's relative links (the file
- * exists, and a `#fragment` names a heading of it). Prose is free: a translation that reads naturally reorders
+ * ports, versions: what the English changes most often), the Chinese the English quotes (console paths,
+ * tool labels such as 构建 npm), and each file's relative links (the file exists, and a `#fragment` names
+ * a heading of it). Prose is free: a translation that reads naturally reorders
  * sentences, so nothing finer than these is compared.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -30,6 +31,8 @@ export interface ParsedDoc {
   readonly identifiers: ReadonlyMap<string, number>;
   /** Numbers of two digits or more outside code blocks (sizes, limits, ports, versions), each with its first line. */
   readonly figures: ReadonlyMap<string, number>;
+  /** Runs of Han characters after the language links (the English quotes console paths and tool labels so), each with its first line. */
+  readonly hanTerms: ReadonlyMap<string, number>;
   readonly links: readonly { readonly target: string; readonly line: number }[];
   /** The text outside fenced code blocks, fenced lines blanked (line numbers kept). */
   readonly prose: string;
@@ -94,11 +97,17 @@ export function parseDoc(source: string): ParsedDoc {
       figures.set(m[0], lineAt(prose, m.index ?? 0));
   }
 
+  const hanTerms = new Map<string, number>();
+  for (const m of prose.matchAll(/\p{Script=Han}+/gu)) {
+    const line = lineAt(prose, m.index ?? 0);
+    if (line > 5 && !hanTerms.has(m[0])) hanTerms.set(m[0], line);
+  }
+
   const links: { target: string; line: number }[] = [];
   for (const m of withoutCodeSpans(prose).matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) {
     links.push({ target: m[1] ?? '', line: lineAt(prose, m.index ?? 0) });
   }
-  return { headings, codeBlocks, identifiers, figures, links, prose };
+  return { headings, codeBlocks, identifiers, figures, hanTerms, links, prose };
 }
 
 function lineAt(text: string, offset: number): number {
@@ -263,6 +272,15 @@ export function comparePair(enFile: string, zhFile: string, root = process.cwd()
   absent(zh.identifiers, en.identifiers, zhLabel, enLabel, code);
   absent(en.figures, zh.figures, enLabel, zhLabel, number);
   absent(zh.figures, en.figures, zhLabel, enLabel, number);
+
+  // Chinese the English quotes (a console path, a DevTools menu) is what a Chinese reader must find too.
+  for (const [term, line] of en.hanTerms) {
+    if (!zh.prose.includes(term)) {
+      problems.push(
+        `the Chinese term "${term}" is in ${enLabel}:${line} but nowhere in ${zhLabel} (a console path or tool label the translation must keep)`,
+      );
+    }
+  }
 
   // Each names the other in its first lines (Chinese first, English one click away).
   const counterpartLinked = (doc: ParsedDoc, from: string, to: string): boolean =>

@@ -144,6 +144,14 @@ describe('the checker, on a pair in a temporary directory', () => {
     ]);
   });
 
+  it('names a Chinese console path of the English that the translation lost', () => {
+    const en = EN.replace('## 2. Options\n', '## 2. Options\n\nRaise it in 设置 → 功能设置.\n');
+    const zh = ZH.replace('## 2. 选项\n', '## 2. 选项\n\n在 设置 → 基本设置 中提高。\n');
+    expect(check(zh, en)).toEqual([
+      'the Chinese term "功能设置" is in en.md:16 but nowhere in zh.md (a console path or tool label the translation must keep)',
+    ]);
+  });
+
   it('names a relative link to a missing file or a missing heading', () => {
     expect(check(ZH.replace('other.md#a-heading', 'gone.md').replace('#2-选项', '#2-options'))).toEqual([
       'zh.md:6: link "#2-options": zh.md has no heading with the anchor #2-options',
