@@ -152,6 +152,9 @@ export function anchors(doc: ParsedDoc): Set<string> {
   return out;
 }
 
+const sameHeading = (a: Heading, b: Heading): boolean =>
+  a.level === b.level && headingKey(a.text) === headingKey(b.text);
+
 /** The heading's leading number ("2.1", "6.") and its code spans: what a translation keeps of it. */
 function headingKey(text: string): string {
   const number = /^(\d+(?:\.\d+)*\.?)\s/.exec(text)?.[1] ?? '';
@@ -218,10 +221,22 @@ export function comparePair(enFile: string, zhFile: string, root = process.cwd()
       break;
     }
     if (!e || !z) break;
-    if (e.level !== z.level || headingKey(e.text) !== headingKey(z.text)) {
-      problems.push(
-        `${at}: ${enLabel}:${e.line} ${'#'.repeat(e.level)} ${quote(e.text)} vs ${zhLabel}:${z.line} ${'#'.repeat(z.level)} ${quote(z.text)} (level, number or code spans differ)`,
-      );
+    if (!sameHeading(e, z)) {
+      const nextEn = en.headings[i + 1];
+      const nextZh = zh.headings[i + 1];
+      if (nextEn && sameHeading(nextEn, z)) {
+        problems.push(
+          `${at}: ${enLabel}:${e.line} has ${'#'.repeat(e.level)} ${quote(e.text)}, missing in ${zhLabel} (before its ${'#'.repeat(z.level)} ${quote(z.text)}, line ${z.line})`,
+        );
+      } else if (nextZh && sameHeading(e, nextZh)) {
+        problems.push(
+          `${at}: ${zhLabel}:${z.line} has ${'#'.repeat(z.level)} ${quote(z.text)}, missing in ${enLabel} (before its ${'#'.repeat(e.level)} ${quote(e.text)}, line ${e.line})`,
+        );
+      } else {
+        problems.push(
+          `${at}: ${enLabel}:${e.line} ${'#'.repeat(e.level)} ${quote(e.text)} vs ${zhLabel}:${z.line} ${'#'.repeat(z.level)} ${quote(z.text)} (level, number or code spans differ)`,
+        );
+      }
       break; // later headings would all be reported shifted by one: the first difference is what to fix
     }
   }

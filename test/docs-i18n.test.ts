@@ -102,6 +102,17 @@ describe('the checker, on a pair in a temporary directory', () => {
     ]);
   });
 
+  it('names a heading added on one side, and where', () => {
+    expect(check(ZH, EN.replace('## 2. Options\n', '### 1.1 Mirrors\n\n## 2. Options\n'))).toEqual([
+      'heading 3: en.md:14 has ### "1.1 Mirrors", missing in zh.md (before its ## "2. 选项", line 14)',
+      'the number 1.1 is in en.md:14 but nowhere in zh.md',
+    ]);
+    expect(check(ZH.replace('## 2. 选项\n', '### 1.1 镜像\n\n## 2. 选项\n'))).toEqual([
+      'heading 3: zh.md:14 has ### "1.1 镜像", missing in en.md (before its ## "2. Options", line 14)',
+      'the number 1.1 is in zh.md:14 but nowhere in en.md',
+    ]);
+  });
+
   it('names a heading that lost its number or its code span', () => {
     expect(check(ZH.replace('## 1. 用 `io()` 连接', '## 1. 用 io 连接'))).toEqual([
       'heading 2: en.md:8 ## "1. Connecting with `io()`" vs zh.md:8 ## "1. 用 io 连接" (level, number or code spans differ)',
