@@ -7,9 +7,12 @@
  * error codes, the HTTP status codes in backticks, the numbers of two digits or more (sizes, limits,
  * ports, versions: what the English changes most often), the Chinese the English quotes (console paths,
  * tool labels such as 构建 npm), and each file's relative links (the file exists, and a `#fragment` names
- * a heading of it). Prose is free: a translation that reads naturally reorders
+ * a heading of it). The rest of the prose is caught by the version marker: a translation ends with the git
+ * blob id of the English it follows, so any later change to the English fails until someone has read
+ * `git diff <old> <new>` and brought the Chinese along. Prose is free: a translation that reads naturally reorders
  * sentences, so nothing finer than these is compared.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -155,6 +158,15 @@ export function anchors(doc: ParsedDoc): Set<string> {
 const sameHeading = (a: Heading, b: Heading): boolean =>
   a.level === b.level && headingKey(a.text) === headingKey(b.text);
 
+/** Git's object id of a file's bytes (`git hash-object`), so `git diff <old> <new>` shows what changed. */
+export function gitBlobId(bytes: Buffer): string {
+  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+}
+
+/** The line a translation ends with: the version of the English it was last brought in step with. */
+export const syncMarker = (blob: string): string => `<!-- in step with the English at git blob ${blob} -->`;
+const SYNC_MARKER = /<!-- in step with the English at git blob ([0-9a-f]{40}) -->/;
+
 /** The heading's leading number ("2.1", "6.") and its code spans: what a translation keeps of it. */
 function headingKey(text: string): string {
   const number = /^(\d+(?:\.\d+)*\.?)\s/.exec(text)?.[1] ?? '';
@@ -295,6 +307,19 @@ export function comparePair(enFile: string, zhFile: string, root = process.cwd()
         `the Chinese term "${term}" is in ${enLabel}:${line} but nowhere in ${zhLabel} (a console path or tool label the translation must keep)`,
       );
     }
+  }
+
+  // Prose changes show in none of the above: the translation names the English version it follows.
+  const current = gitBlobId(readFileSync(enFile));
+  const synced = SYNC_MARKER.exec(readFileSync(zhFile, 'utf8'))?.[1];
+  if (!synced) {
+    problems.push(
+      `${zhLabel} does not say which version of ${enLabel} it follows: end it with ${syncMarker(current)}`,
+    );
+  } else if (synced !== current) {
+    problems.push(
+      `${enLabel} changed since ${zhLabel} was brought in step with it: \`git diff ${synced} ${current}\` shows how; translate that, then set the marker to ${current}`,
+    );
   }
 
   // Each names the other in its first lines (Chinese first, English one click away).

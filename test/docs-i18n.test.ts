@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { anchors, comparePair, PAIRS, pairPaths, parseDoc } from './docs-i18n-check';
+import { anchors, comparePair, gitBlobId, PAIRS, pairPaths, parseDoc, syncMarker } from './docs-i18n-check';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -75,9 +75,11 @@ describe('the checker, on a pair in a temporary directory', () => {
   const dir = mkdtempSync(join(tmpdir(), 'docs-i18n-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'other.md'), '# Other\n\n## A heading\n');
-  const check = (zh: string, en = EN): string[] => {
+  /** Writes the pair, the Chinese marked as in step with `syncedWith` (by default the English written; `null`: no marker). */
+  const check = (zh: string, en = EN, syncedWith: string | null = en): string[] => {
     writeFileSync(join(dir, 'en.md'), en);
-    writeFileSync(join(dir, 'zh.md'), zh);
+    const marker = syncedWith === null ? '' : `\n${syncMarker(gitBlobId(Buffer.from(syncedWith)))}\n`;
+    writeFileSync(join(dir, 'zh.md'), `${zh}${marker}`);
     return comparePair(join(dir, 'en.md'), join(dir, 'zh.md'), dir);
   };
 
@@ -168,6 +170,22 @@ describe('the checker, on a pair in a temporary directory', () => {
       'zh.md:6: link "#2-options": zh.md has no heading with the anchor #2-options',
       'zh.md:6: link "gone.md" points to gone.md, which does not exist',
     ]);
+  });
+
+  it('names an English change that shows only in prose, with the git diff that shows it', () => {
+    const changed = EN.replace('Set `AUTH_TOKEN_SECRET`', 'Always set `AUTH_TOKEN_SECRET`');
+    const [old, now] = [gitBlobId(Buffer.from(EN)), gitBlobId(Buffer.from(changed))];
+    expect(check(ZH, changed, EN)).toEqual([
+      `en.md changed since zh.md was brought in step with it: \`git diff ${old} ${now}\` shows how; translate that, then set the marker to ${now}`,
+    ]);
+    expect(check(ZH, EN, null)).toEqual([
+      `zh.md does not say which version of en.md it follows: end it with <!-- in step with the English at git blob ${old} -->`,
+    ]);
+  });
+
+  it('computes the id git gives the file', () => {
+    // `printf 'hello\n' | git hash-object --stdin`
+    expect(gitBlobId(Buffer.from('hello\n'))).toBe('ce013625030ba8dba906f756967f9e9ca394464a');
   });
 
   it('requires each file to link its counterpart at the top', () => {
