@@ -12,9 +12,9 @@ cd "$(dirname "$0")/.."
 
 debian_packages=(
   libpocketsphinx3 pocketsphinx-en-us # default offline speech engine and its English model
-  pocketsphinx pocketsphinx-testdata  # the engine's own CLI and recorded human speech (accuracy test, bench)
+  pocketsphinx pocketsphinx-testdata  # the engine's own CLI and recorded human speech (accuracy test, bench,
+                                      # the native example's test)
   flite sox                           # synthesize and convert test speech
-  pocketsphinx-testdata               # recorded human speech (goforward.raw) for the native example test
   chromium                            # headless browser for the H5 end-to-end tests
   mariadb-server redis-server         # MySQL and Redis for the multi-instance tests (started by the tests)
   lame                                # encode test speech as mp3 (Alipay's recorder format)
