@@ -23,6 +23,7 @@ import {
 } from '@realtime-voice/shared/voice';
 import { io, webSocketTransport } from 'socket.io-miniprogram';
 import WebSocket from 'ws';
+import { errorMessage } from '../src/errors';
 import { parseWav, requireSpeechFormat } from '../src/speech';
 
 const CHUNK_MS = 100;
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
   try {
     parsed = parseCli();
   } catch (error) {
-    fail(1, `${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    fail(1, `${errorMessage(error)}\n${USAGE}`);
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
   try {
     url = namespaceUrl(base);
   } catch (error) {
-    fail(1, `${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    fail(1, `${errorMessage(error)}\n${USAGE}`);
   }
   // Paths are meant relative to where the user typed: npm sets INIT_CWD to it (the script runs elsewhere).
   const path = resolve(process.env.INIT_CWD ?? process.cwd(), file);
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
     requireSpeechFormat(wav);
     pcm = wav.pcm;
   } catch (error) {
-    fail(1, `${path}: ${error instanceof Error ? error.message : String(error)}`);
+    fail(1, `${path}: ${errorMessage(error)}`);
   }
 
   const token = values.token ?? process.env.REALTIME_VOICE_TOKEN;
@@ -216,4 +217,4 @@ function parseCli() {
   });
 }
 
-main().catch((error: unknown) => fail(2, error instanceof Error ? error.message : String(error)));
+main().catch((error: unknown) => fail(2, errorMessage(error)));

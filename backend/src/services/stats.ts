@@ -34,11 +34,7 @@ export function createStatsService(
   return {
     async forUser(userId, { days = STATS_DEFAULT_DAYS } = {}) {
       if (!Number.isInteger(days) || days < 1 || days > STATS_MAX_DAYS) {
-        throw new ServiceError(
-          'invalid',
-          'BAD_DAYS',
-          `days must be a whole number from 1 to ${STATS_MAX_DAYS}`,
-        );
+        throw new ServiceError('BAD_DAYS', `days must be a whole number from 1 to ${STATS_MAX_DAYS}`);
       }
       // The window starts at UTC midnight `days - 1` days ago, so `days=1` means "today".
       const today = Math.floor(now() / 86_400_000) * 86_400_000;
