@@ -177,6 +177,6 @@ export type Strings = typeof strings;
 /** The user's words for an error the server sent; its own text for codes without words (or not the server's). */
 export function serverErrorText(error: { readonly code: string; readonly message: string }): string {
   const { sessionErrors } = strings;
-  const known = Object.prototype.hasOwnProperty.call(sessionErrors, error.code);
+  const known = Object.hasOwn(sessionErrors, error.code);
   return (known ? sessionErrors[error.code as ErrorCode] : null) ?? error.message;
 }

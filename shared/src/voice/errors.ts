@@ -99,5 +99,5 @@ export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as readonly ErrorCode[];
 
 /** True when `value` is a code of the catalogue (e.g. a `code` read off something thrown). */
 export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CATALOGUE, value);
+  return typeof value === 'string' && Object.hasOwn(ERROR_CATALOGUE, value);
 }
