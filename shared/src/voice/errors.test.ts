@@ -78,4 +78,35 @@ describe('the error catalogue', () => {
     expect(clientCodes.length).toBeGreaterThan(10);
     expect(documented).toEqual(clientCodes);
   });
+  it('knows every code the docs name in prose (backend, client, faq, security)', () => {
+    const clientSource = read('shared/src/socketio/errors.ts');
+    const clientCodes = new Set([...clientSource.matchAll(/\| '([A-Z_]+)'/g)].map((m) => m[1]!));
+    const backend = read('docs/backend.md');
+    const variables = new Set(
+      tableRows(section(backend, 'Configuration'), 'variable').flatMap((row) => row.codes),
+    );
+    /** Names in the docs that are neither codes nor variables: start-up failures (logged, never sent), errnos, files. */
+    const others = new Set([
+      'DATABASE_MISSING',
+      'DATABASE_UNAVAILABLE',
+      'MIGRATION_LOCK_TIMEOUT',
+      'REDIS_UNAVAILABLE',
+      'ECONNREFUSED',
+      'ETIMEDOUT',
+      'ER_ACCESS_DENIED_ERROR',
+      'CREATE',
+      'SHA256SUMS',
+      'ERROR_CATALOGUE',
+      'MALLOC_ARENA_MAX',
+      'REALTIME_VOICE_TOKEN',
+      'REALTIME_VOICE_URL',
+    ]);
+    for (const doc of ['docs/backend.md', 'docs/client.md', 'docs/faq.md', 'docs/security.md']) {
+      for (const [, name] of read(doc).matchAll(/`([A-Z][A-Z0-9_]{3,})`/g)) {
+        const known =
+          isErrorCode(name) || clientCodes.has(name!) || variables.has(name!) || others.has(name!);
+        expect(known, `${doc}: \`${name}\` is no error code, client code or variable`).toBe(true);
+      }
+    }
+  });
 });
