@@ -43,7 +43,8 @@ export const strings = {
   } satisfies Readonly<Record<ClientErrorCode, string | null>> as Readonly<Record<string, string | null>>,
   /**
    * What each code the server can send (the shared catalogue, `ErrorCode`) means to a user; a code missing here
-   * does not compile. null: the server's own text is shown (ENGINE_UNAVAILABLE's says what to install).
+   * does not compile. null: the server's own text is shown (ENGINE_UNAVAILABLE's says what to install,
+   * NO_SESSION's what arrived without a session).
    */
   sessionErrors: {
     SERVER_RESTARTING: '服务器正在重启，录音已停止；已识别的内容已保存，正在自动重连',
@@ -84,7 +85,8 @@ export const strings = {
     UNSUPPORTED_MEDIA_TYPE: '录音文件类型不受支持',
     PAYLOAD_TOO_LARGE: '录音文件太大',
     AUDIO_TOO_LONG: '录音太长（超过 10 分钟）',
-    NO_SESSION: '录音已结束',
+    // The server's text says what arrived without a session (as before this catalogue).
+    NO_SESSION: null,
     NOT_FOUND: '找不到这条记录',
     UNAUTHENTICATED: '未登录，服务器拒绝访问',
     TOKEN_INVALID: '登录凭证无效，请重新连接',
