@@ -15,13 +15,12 @@ import type {
   StopAck,
   TranscriptRecord,
   VoiceClientToServerEvents,
-  VoiceError,
   VoiceServerToClientEvents,
 } from '@realtime-voice/shared/voice';
 import { storeToRefs } from 'pinia';
 import type { ClientError } from 'socket.io-miniprogram';
 import { watch } from 'vue';
-import { strings } from '../locale/strings';
+import { serverErrorText, strings } from '../locale/strings';
 import type { RecordedFile } from '../platform/types';
 import { useTranscriptStore } from '../stores/transcript';
 import { tryOnScopeDispose } from './scope';
@@ -163,7 +162,7 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
     // Microphone and session start together: the ack takes a round trip, the microphone a moment too.
     const [micOk, ack] = await Promise.all([
       recorder.start(sendFrame),
-      emitStart().catch((err: unknown): StartAck => ({ ok: false, error: toVoiceError(err) })),
+      emitStart().catch((err: unknown) => ({ ok: false, error: toVoiceError(err) }) as const),
     ]);
     if (take !== takes) {
       // Aborted while starting (session error, connection lost): close what did start, stay idle.
@@ -297,8 +296,8 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
 export type UseRealtimeVoiceReturn = ReturnType<typeof useRealtimeVoice>;
 
 /** The user's words for a server error code; the server's own text for codes the app does not know. */
-function sessionErrorText(error: VoiceError): string {
-  return strings.sessionErrors[error.code] ?? error.message;
+function sessionErrorText(error: { readonly code: string; readonly message: string }): string {
+  return serverErrorText(error);
 }
 
 function toVoiceError(err: unknown): { code: string; message: string } {
