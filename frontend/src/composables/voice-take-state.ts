@@ -339,7 +339,10 @@ function started(state: TakeState, event: Extract<TakeEvent, { type: 'started' }
  * session of a newer take.
  */
 function staleStart(state: TakeState, event: Extract<TakeEvent, { type: 'started' }>): TakeStep {
-  const newer = state.take !== event.take && state.phase !== 'idle';
+  const current = state.take === event.take;
+  // A take starts once: a second answer for the running take is not an abandoned start.
+  if (current && state.phase !== 'idle' && state.phase !== 'releasing') return stay(state);
+  const newer = !current && state.phase !== 'idle';
   const newerSession = newer && (state.phase === 'recording' || state.phase === 'stopping');
   const mic = event.micOk && !newer;
   const session: SessionClose = event.ack?.ok && !newerSession ? 'stop' : 'keep';
