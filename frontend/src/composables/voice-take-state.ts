@@ -3,9 +3,9 @@
  * apart from its effects (microphone, socket, store) so every rule is in one table and testable alone.
  * The model is the backend's `services/session-state.ts`; `useRealtimeVoice` runs the effects.
  *
- *   idle ──press──▶ starting ──started ok──▶ recording ──release──▶ stopping ──(stop ack)──▶ idle
- *                     │  └──started failed──▶ releasing ──released──▶ idle        └──(file)──▶ uploading ──▶ idle
- *                     └──abort──▶ releasing                recording ──abort──▶ releasing
+ *   idle ─press─▶ starting ─started─▶ recording ─release─▶ stopping ─stop ack─▶ idle
+ *                    │ (failed, abort)       │ (abort)          └─file─▶ uploading ─answer─▶ idle
+ *                    └────────────▶ releasing ◀┘ ─released─▶ idle
  *
  * Every state carries its take number: an answer of an older take (a start ack that arrives after the take
  * was abandoned) is recognised as such and only closes what it opened. What used to be nine closure flags
