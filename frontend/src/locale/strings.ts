@@ -74,6 +74,7 @@ export const strings = {
     BAD_LIMIT: '每页条数不正确',
     BAD_CURSOR: '翻页位置不正确，请刷新后重试',
     BAD_DAYS: '统计天数不正确',
+    BAD_TZ: '时区不正确',
     EMPTY_AUDIO: '录音里没有声音数据',
     UNSUPPORTED_SAMPLE_RATE: '录音采样率不受支持（需 16 kHz）',
     UNSUPPORTED_LANGUAGE: '识别引擎不支持这种语言',

@@ -41,6 +41,7 @@ export const ERROR_CATALOGUE = {
   BAD_LIMIT: { status: 400, kind: 'invalid' },
   BAD_CURSOR: { status: 400, kind: 'invalid' },
   BAD_DAYS: { status: 400, kind: 'invalid' },
+  BAD_TZ: { status: 400, kind: 'invalid' },
   EMPTY_AUDIO: { status: 400, kind: 'invalid' },
   UNSUPPORTED_SAMPLE_RATE: { status: 400, kind: 'invalid' },
   UNSUPPORTED_LANGUAGE: { status: 400, kind: 'invalid' },

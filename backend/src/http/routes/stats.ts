@@ -18,7 +18,7 @@ export function statsRoutes(stats: StatsService) {
         throw new ServiceError('BAD_DAYS', 'days must be a whole number from 1 to 366');
       }
       if (tz !== undefined && typeof tz !== 'string') {
-        throw new ServiceError('invalid', 'BAD_TZ', 'tz must be given once');
+        throw new ServiceError('BAD_TZ', 'tz must be given once');
       }
       return {
         ...(days === undefined ? {} : { days: Number(days) }),
