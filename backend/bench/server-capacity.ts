@@ -48,6 +48,7 @@ import {
   type VoiceServerToClientEvents,
 } from '@realtime-voice/shared/voice';
 import WebSocket from 'ws';
+import { errorMessage } from '../src/errors';
 import { type SplicedAudio, streamAtRealTime, wordErrorRate } from '../test/support/speech-audio';
 import type { ChildMemory } from './server-child';
 import { corpusAudio } from './speech-corpus';
@@ -535,7 +536,7 @@ async function startSession(socket: VoiceSocket, entry: SessionLog, index: numbe
     if (started.ok) entry.started = true;
     else entry.failure = `start refused: ${started.error.code}: ${started.error.message}`;
   } catch (error) {
-    entry.failure = `start failed: ${error instanceof Error ? error.message : String(error)}`;
+    entry.failure = `start failed: ${errorMessage(error)}`;
   }
 }
 
@@ -568,7 +569,7 @@ async function streamSession(
     if (stopped.ok) entry.records = stopped.records;
     else entry.failure = `stop failed: ${stopped.error.code}: ${stopped.error.message}`;
   } catch (error) {
-    entry.failure = `session error: ${error instanceof Error ? error.message : String(error)}`;
+    entry.failure = `session error: ${errorMessage(error)}`;
   }
 }
 

@@ -12,6 +12,7 @@
 import { cpus, loadavg } from 'node:os';
 import type { Socket } from '@realtime-voice/shared/socketio';
 import type { StartAck, StopAck, VoiceError } from '@realtime-voice/shared/voice';
+import { errorMessage } from '../src/errors';
 import { concatWithSilence, streamAtRealTime, synthesizeSpeech } from '../test/support/speech-audio';
 import { connectVoiceClient, rssBytes, startSecuredServer } from './server-process';
 import { CAPACITY_CODES, createSoakRecorder, formatSoakReport, type SoakRecorder } from './soak-report';
@@ -159,7 +160,7 @@ async function main(): Promise<void> {
           watch(socket);
           await liveSession(socket, clips, end, recorder, i);
         } catch (error) {
-          recorder.error('live', error instanceof Error ? error.message : String(error));
+          recorder.error('live', errorMessage(error));
         }
       }),
     );

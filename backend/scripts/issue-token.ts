@@ -9,6 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../src/config';
+import { errorMessage } from '../src/errors';
 import { createIdentityService, isUsableUserId } from '../src/services/identity';
 
 const USAGE = 'usage: npm run token -w @realtime-voice/backend -- <userId> [--ttl 15m]';
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
   try {
     parsed = parseCli();
   } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
+    fail(errorMessage(error));
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -83,4 +84,4 @@ function parseCli() {
   });
 }
 
-main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error), 2));
+main().catch((error: unknown) => fail(errorMessage(error), 2));

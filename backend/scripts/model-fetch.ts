@@ -31,6 +31,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { parseArgs } from 'node:util';
+import { errorMessage } from '../src/errors';
 import {
   CHECKSUM_FILE,
   findModelFiles,
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
       },
     }));
   } catch (error) {
-    fail(1, `${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    fail(1, `${errorMessage(error)}\n${USAGE}`);
   }
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);

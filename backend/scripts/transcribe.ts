@@ -23,6 +23,7 @@ import {
 } from '@realtime-voice/shared/voice';
 import { io, webSocketTransport } from 'socket.io-miniprogram';
 import WebSocket from 'ws';
+import { errorMessage } from '../src/errors';
 import { parseWav, requireSpeechFormat } from '../src/speech';
 
 const CHUNK_MS = 100;
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
   try {
     parsed = parseCli();
   } catch (error) {
-    fail(1, `${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    fail(1, `${errorMessage(error)}\n${USAGE}`);
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
   try {
     url = namespaceUrl(base);
   } catch (error) {
-    fail(1, `${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    fail(1, `${errorMessage(error)}\n${USAGE}`);
   }
   // Paths are meant relative to where the user typed: npm sets INIT_CWD to it (the script runs elsewhere).
   const path = resolve(process.env.INIT_CWD ?? process.cwd(), file);
@@ -138,7 +139,7 @@ async function main(): Promise<void> {
     requireSpeechFormat(wav);
     pcm = wav.pcm;
   } catch (error) {
-    const message = `${path}: ${error instanceof Error ? error.message : String(error)}`;
+    const message = `${path}: ${errorMessage(error)}`;
     // A readable file in another format (not a missing file or a folder): say how to convert it.
     const code = error instanceof Error && 'code' in error ? error.code : undefined;
     const convertible = code === 'WAV_UNSUPPORTED_FORMAT' || code === 'WAV_NOT_RIFF';
@@ -264,4 +265,4 @@ function parseCli() {
   });
 }
 
-main().catch((error: unknown) => fail(2, error instanceof Error ? error.message : String(error)));
+main().catch((error: unknown) => fail(2, errorMessage(error)));

@@ -10,6 +10,7 @@
  * person insisting, and exits at once.
  */
 import { ConfigError, loadConfig } from './config';
+import { errorMessage, toError } from './errors';
 import { createLogger } from './log';
 import { createServer, SHUTDOWN_EXTRA_MS } from './server';
 
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        logger.error('server.close_failed', { error: error instanceof Error ? error : String(error) });
+        logger.error('server.close_failed', { error: toError(error) });
         process.exit(1);
       },
     );
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
   // A stray rejection is a bug to log, not a reason to drop every live session; a thrown exception
   // leaves unknown state behind, so the process exits and the platform restarts it.
   process.on('unhandledRejection', (reason) => {
-    logger.error('process.unhandled_rejection', { error: reason instanceof Error ? reason : String(reason) });
+    logger.error('process.unhandled_rejection', { error: toError(reason) });
   });
   process.on('uncaughtException', (error) => {
     logger.error('process.uncaught_exception', { error });
@@ -85,7 +86,7 @@ main().catch((error: unknown) => {
   // The code (DATABASE_UNAVAILABLE, DATABASE_MISSING, MIGRATION_LOCK_TIMEOUT, REDIS_UNAVAILABLE, …) is
   // what the deployment guide tells operators to look for.
   const code = (error as { code?: unknown } | undefined)?.code;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   console.error(`realtime-voice: failed to start${typeof code === 'string' ? ` (${code})` : ''}: ${message}`);
   process.exit(1);
 });

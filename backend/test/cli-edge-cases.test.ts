@@ -226,8 +226,14 @@ describe('npm run transcribe', () => {
   }, 60_000);
 
   it('quits at once on a second Ctrl-C', async () => {
+    // The server holds the `stop` open until the test ends, so the second Ctrl-C always arrives while the
+    // CLI waits for its finals (with a prompt `stop` it sometimes exited by itself first).
+    let openStop = () => {};
+    const held = await startTestServer({
+      engines: [createFakeEngine({ flushGate: new Promise<void>((resolve) => (openStop = resolve)) })],
+    });
     let signals = 0;
-    const run = await runScript('scripts/transcribe.ts', [ten, '--url', server.url, '--token', token], {
+    const run = await runScript('scripts/transcribe.ts', [ten, '--url', held.url, '--token', token], {
       exitWithinMs: 10_000,
       onStderr: (stderr, child) => {
         if (signals === 0 && /partial: speaking/.test(stderr)) {
@@ -239,6 +245,8 @@ describe('npm run transcribe', () => {
         }
       },
     });
+    openStop();
+    await held.close();
     expect(signals).toBe(2);
     expect(run.exitedByItself).toBe(true);
     expect(run.stderr).toMatch(/^transcribe: interrupted$/m);

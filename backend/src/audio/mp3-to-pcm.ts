@@ -9,6 +9,7 @@
  */
 import * as libsamplerateModule from '@alexanderolsen/libsamplerate-js';
 import { MPEGDecoder } from 'mpg123-decoder';
+import { CodedError, toError } from '../errors';
 import { AudioFormatError, type MpegFrameHeader, MpegFrameSplitter } from './mpeg-frames';
 
 export { AudioFormatError } from './mpeg-frames';
@@ -97,7 +98,7 @@ export class Mp3ToPcm {
     try {
       this.decodeFrames(this.splitter.push(bytes));
     } catch (error) {
-      this.failure = error instanceof Error ? error : new Error(String(error));
+      this.failure = toError(error);
       throw this.failure;
     }
   }
@@ -169,13 +170,11 @@ export class Mp3ToPcm {
             for (const block of waiting) this.emit(resampler.full(block));
           } catch (error) {
             // `onPcm` refused the audio (a limit): the next write or end() reports it.
-            this.failure = error instanceof Error ? error : new Error(String(error));
+            this.failure = toError(error);
           }
         },
         (error: unknown) => {
-          this.failure = Object.assign(new Error(`could not load the resampler: ${String(error)}`), {
-            code: 'RESAMPLER_FAILED',
-          });
+          this.failure = new CodedError('RESAMPLER_FAILED', `could not load the resampler: ${String(error)}`);
         },
       );
   }

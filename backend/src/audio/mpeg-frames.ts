@@ -9,16 +9,11 @@
  * Free-format streams (bitrate index 0: the frame length is not in the header) are not supported and get
  * an `MP3_INVALID` that says so; recorders and encoders write them only when asked to.
  */
+import { CodedError } from '../errors';
 
 /** An error of the mp3 stage; `code` travels to the client as a `session-error` or an HTTP error body. */
-export class AudioFormatError extends Error {
-  override readonly name = 'AudioFormatError';
-  constructor(
-    readonly code: 'MP3_INVALID',
-    message: string,
-  ) {
-    super(message);
-  }
+export class AudioFormatError extends CodedError<'MP3_INVALID'> {
+  override name = 'AudioFormatError';
 }
 
 export interface MpegFrameHeader {

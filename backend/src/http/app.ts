@@ -52,7 +52,7 @@ export interface AppDependencies {
 export function createApp(deps: AppDependencies) {
   const app = new Hono<AppEnv>();
   app.onError(createErrorHandler(deps.logger));
-  app.notFound((c) => errorResponse(c, 404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}`));
+  app.notFound((c) => errorResponse(c, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}`));
   app.use(requestLog({ logger: deps.logger, quietPaths: ['/healthz', '/readyz'] }));
 
   if (deps.corsOrigins.length > 0) {

@@ -25,7 +25,6 @@ export interface EngineChoice {
 export function chooseEngine(engines: EngineRegistry, request: EngineRequest): EngineChoice {
   if (request.sampleRate !== undefined && request.sampleRate !== VOICE_SAMPLE_RATE) {
     throw new ServiceError(
-      'invalid',
       'UNSUPPORTED_SAMPLE_RATE',
       `audio must be ${VOICE_SAMPLE_RATE} Hz mono 16-bit PCM, not ${request.sampleRate} Hz`,
     );
@@ -36,18 +35,13 @@ export function chooseEngine(engines: EngineRegistry, request: EngineRequest): E
       .list()
       .map((e) => e.name)
       .join(', ');
-    throw new ServiceError(
-      'invalid',
-      'UNKNOWN_ENGINE',
-      `unknown engine "${request.engine}" (available: ${known})`,
-    );
+    throw new ServiceError('UNKNOWN_ENGINE', `unknown engine "${request.engine}" (available: ${known})`);
   }
   const status = engine.status();
-  if (!status.ready) throw new ServiceError('unavailable', status.code, status.message);
+  if (!status.ready) throw new ServiceError(status.code, status.message);
   const language = matchLanguage(engine.languages, request.language);
   if (language === undefined) {
     throw new ServiceError(
-      'invalid',
       'UNSUPPORTED_LANGUAGE',
       `engine "${engine.name}" does not recognise "${request.language}" (it supports: ${engine.languages.join(', ')})`,
     );

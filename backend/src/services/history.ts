@@ -27,11 +27,7 @@ export function createHistoryService(repository: TranscriptRepository): HistoryS
   return {
     async list(userId, { limit = HISTORY_DEFAULT_LIMIT, before }) {
       if (!Number.isInteger(limit) || limit < 1 || limit > HISTORY_MAX_LIMIT) {
-        throw new ServiceError(
-          'invalid',
-          'BAD_LIMIT',
-          `limit must be a whole number from 1 to ${HISTORY_MAX_LIMIT}`,
-        );
+        throw new ServiceError('BAD_LIMIT', `limit must be a whole number from 1 to ${HISTORY_MAX_LIMIT}`);
       }
       const cursor = before === undefined ? undefined : decodeCursor(before);
       const page = await repository.list(userId, { limit, ...(cursor ? { before: cursor } : {}) });
@@ -61,15 +57,11 @@ export function decodeCursor(value: string): HistoryCursor {
     value.length <= 256 && /^[\w-]+$/.test(value) ? Buffer.from(value, 'base64url').toString('utf8') : '';
   const match = /^(\d{1,15})\.(.{1,128})$/s.exec(text);
   if (!match) {
-    throw new ServiceError('invalid', 'BAD_CURSOR', 'before must be a nextCursor value from a previous page');
+    throw new ServiceError('BAD_CURSOR', 'before must be a nextCursor value from a previous page');
   }
   return { createdAt: Number(match[1]), id: match[2]! };
 }
 
 function notFound(id: string): ServiceError {
-  return new ServiceError(
-    'not-found',
-    'NOT_FOUND',
-    `no record ${JSON.stringify(id.slice(0, 100))} in your history`,
-  );
+  return new ServiceError('NOT_FOUND', `no record ${JSON.stringify(id.slice(0, 100))} in your history`);
 }

@@ -73,13 +73,12 @@ export function createFileRecognizer(options: FileRecognizerOptions): FileRecogn
         request.encoding === 'mp3'
           ? await decodeMp3(request.bytes, options.maxMp3AudioMs ?? MAX_UPLOAD_AUDIO_MS)
           : decode(request.bytes, request.encoding);
-      if (pcm.byteLength < 2)
-        throw new ServiceError('invalid', 'EMPTY_AUDIO', 'the upload holds no audio samples');
+      if (pcm.byteLength < 2) throw new ServiceError('EMPTY_AUDIO', 'the upload holds no audio samples');
       const choice = chooseEngine(options.engines, { engine: request.engine, language: request.language });
       const admitted = options.admission?.admit(request.userId);
       if (admitted && !admitted.ok) {
         const { code, message } = admitted.error;
-        throw new ServiceError(code === 'LIMIT_SESSIONS' ? 'too-many' : 'unavailable', code, message);
+        throw new ServiceError(code, message);
       }
       try {
         return await recognizeAdmitted(request, pcm, choice, () => admitted?.slot.started());
@@ -118,7 +117,7 @@ export function createFileRecognizer(options: FileRecognizerOptions): FileRecogn
     } catch (error) {
       const code = errorCode(error);
       if (code !== undefined && error instanceof Error)
-        throw new ServiceError('unavailable', code, error.message);
+        throw new ServiceError(code, error.message, { kind: 'unavailable' });
       throw error;
     } finally {
       started();
@@ -127,14 +126,12 @@ export function createFileRecognizer(options: FileRecognizerOptions): FileRecogn
       run.write(pcm.subarray(offset, offset + FEED_BYTES));
     }
     const records = await run.finish();
-    const failed = failure as (Error & { code?: string }) | undefined;
+    const failed = failure as Error | undefined;
     if (failed) {
       options.logger.warn('recognize.failed', { sessionId, error: failed });
-      throw new ServiceError(
-        'internal',
-        failed.code ?? 'ENGINE_FAILED',
-        `recognition failed: ${failed.message}`,
-      );
+      throw new ServiceError(errorCode(failed) ?? 'ENGINE_FAILED', `recognition failed: ${failed.message}`, {
+        kind: 'internal',
+      });
     }
     options.logger.info('recognize.done', { sessionId, audioMs: run.audioMs, records: records.length });
     return {
@@ -154,7 +151,6 @@ async function decodeMp3(bytes: Uint8Array, maxAudioMs: number): Promise<Uint8Ar
   const maxBytes = maxAudioMs * 32;
   const tooLong = () =>
     new ServiceError(
-      'too-large',
       'AUDIO_TOO_LONG',
       `the mp3 holds more than ${maxAudioMs / 1000} s of audio (the limit per upload)`,
     );
@@ -175,7 +171,7 @@ async function decodeMp3(bytes: Uint8Array, maxAudioMs: number): Promise<Uint8Ar
     }
     await stage.end();
   } catch (error) {
-    if (error instanceof AudioFormatError) throw new ServiceError('invalid', error.code, error.message);
+    if (error instanceof AudioFormatError) throw new ServiceError(error.code, error.message);
     throw error;
   } finally {
     stage.free();
@@ -197,14 +193,10 @@ function decode(bytes: Uint8Array, encoding: Exclude<UploadEncoding, 'mp3'>): Ui
     wav = parseWav(bytes);
     requireSpeechFormat(wav);
   } catch (error) {
-    const code = errorCode(error) ?? 'BAD_WAV';
-    const message = error instanceof Error ? error.message : 'not a WAV file';
-    // A readable WAV in the wrong format is an unsupported media type; an unreadable one is a bad request.
-    throw new ServiceError(
-      code === 'WAV_UNSUPPORTED_FORMAT' ? 'unsupported-media' : 'invalid',
-      code,
-      message,
-    );
+    // A readable WAV in the wrong format is an unsupported media type (415); an unreadable one is a bad
+    // request (400): the catalogue says which for each code.
+    const code = errorCode(error) ?? 'WAV_NOT_RIFF';
+    throw new ServiceError(code, error instanceof Error ? error.message : 'not a WAV file');
   }
   return wav.pcm;
 }

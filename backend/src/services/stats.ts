@@ -38,11 +38,7 @@ export function createStatsService(
   return {
     async forUser(userId, { days = STATS_DEFAULT_DAYS, timeZone = UTC } = {}) {
       if (!Number.isInteger(days) || days < 1 || days > STATS_MAX_DAYS) {
-        throw new ServiceError(
-          'invalid',
-          'BAD_DAYS',
-          `days must be a whole number from 1 to ${STATS_MAX_DAYS}`,
-        );
+        throw new ServiceError('BAD_DAYS', `days must be a whole number from 1 to ${STATS_MAX_DAYS}`);
       }
       // The window starts at local midnight `days - 1` days ago, so `days=1` means "today".
       const at = now();

@@ -34,18 +34,18 @@ export function parseTimeZone(value: string): TimeZone {
   if (/^[+-]?\d{1,4}$/.test(value)) {
     const minutes = Number(value);
     if (minutes < MIN_OFFSET_MINUTES || minutes > MAX_OFFSET_MINUTES) {
-      throw new ServiceError('invalid', 'BAD_TZ', BAD_TZ_MESSAGE);
+      throw new ServiceError('BAD_TZ', BAD_TZ_MESSAGE);
     }
     return { kind: 'offset', minutes: minutes === 0 ? 0 : minutes };
   }
   // Only the characters of tz database names, so nothing else reaches Intl (or a log) unchecked.
   if (value.length > 64 || !/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(value)) {
-    throw new ServiceError('invalid', 'BAD_TZ', BAD_TZ_MESSAGE);
+    throw new ServiceError('BAD_TZ', BAD_TZ_MESSAGE);
   }
   try {
     return { kind: 'iana', name: formatter(value).resolvedOptions().timeZone };
   } catch {
-    throw new ServiceError('invalid', 'BAD_TZ', `unknown time zone "${value}": ${BAD_TZ_MESSAGE}`);
+    throw new ServiceError('BAD_TZ', `unknown time zone "${value}": ${BAD_TZ_MESSAGE}`);
   }
 }
 

@@ -11,6 +11,7 @@ import { synthesizeSpeech } from '../../test/support/speech-audio';
 import { type DatabaseHandle, openDatabase } from '../db/client';
 import type { TranscriptRepository } from '../db/transcript-repository';
 import { createSqliteTranscriptRepository } from '../db/transcript-repository';
+import { errorCode } from '../errors';
 import { createLogger } from '../log';
 import type { SpeechEngine } from '../speech';
 import { Transcription, type TranscriptionHooks } from './transcription';
@@ -77,7 +78,7 @@ describe('Transcription with mp3', () => {
   it('fails the run with MP3_INVALID on garbage and releases the engine stream', async () => {
     const { engine, written, open: openStreams } = countingEngine();
     const failures: { code?: string }[] = [];
-    const run = await open(engine, { onFailure: (error) => failures.push(error) });
+    const run = await open(engine, { onFailure: (error) => failures.push(error as { code?: string }) });
     run.write(randomBytes(9000));
     // Reported through the hooks' queue (behind anything the engine reported before): by `finish()`.
     expect(await run.finish()).toEqual([]);
@@ -187,7 +188,7 @@ describe('Transcription hooks that throw', () => {
       logger,
       hooks: {
         onFailure: (error) => {
-          failures.push(error.code);
+          failures.push(errorCode(error));
           throw new Error('could not tell the client');
         },
       },

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { AudioFormat, TranscriptRecord } from '@realtime-voice/shared/voice';
 import { Mp3ToPcm } from '../audio/mp3-to-pcm';
 import type { TranscriptRepository } from '../db/transcript-repository';
+import { CodedError, toError } from '../errors';
 import { createLogger, type Logger } from '../log';
 import type { FinalHypothesis, SpeechEngine, SpeechPurpose, SpeechStream } from '../speech';
 
@@ -32,12 +33,12 @@ export interface TranscriptionHooks {
    * The engine or the database failed; the run takes no more audio. Called once the finals the engine
    * finished before the failure were stored (and `onStored` called); `finish()` still returns them.
    */
-  onFailure?(error: Error & { code?: string }): void;
+  onFailure?(error: Error): void;
   /**
    * The decoded audio reached `maxPcmBytes` (`LIMIT_BYTES`): further audio is dropped, and `finish()`
    * still flushes what was heard. Without this hook the limit is a failure.
    */
-  onLimit?(error: Error & { code: string }): void;
+  onLimit?(error: CodedError<'LIMIT_BYTES'>): void;
 }
 
 export interface TranscriptionOptions {
@@ -143,7 +144,7 @@ export class Transcription {
     try {
       this.decoder.write(audio);
     } catch (error) {
-      this.fail(asError(error));
+      this.fail(toError(error));
       return;
     }
     // Decoded audio still waiting for the resampler counts as well: the limit also bounds that queue.
@@ -173,9 +174,9 @@ export class Transcription {
   private reachLimit(max: number): void {
     if (this.limited) return;
     this.limited = true;
-    const error = Object.assign(
-      new Error(`more than ${max} bytes of decoded 16 kHz audio (the limit per session)`),
-      { code: 'LIMIT_BYTES' },
+    const error = new CodedError(
+      'LIMIT_BYTES',
+      `more than ${max} bytes of decoded 16 kHz audio (the limit per session)`,
     );
     const { onLimit } = this.options.hooks;
     if (onLimit) this.callHook('onLimit', () => onLimit(error));
@@ -189,14 +190,14 @@ export class Transcription {
         // The decoder's last frames (and audio waiting for the resampler) go to the engine before its flush.
         await this.decoder?.end();
       } catch (error) {
-        this.fail(asError(error));
+        this.fail(toError(error));
       }
     }
     if (!this.closed && !this.failed && this.stream) {
       try {
         await this.stream.flush();
       } catch (error) {
-        this.fail(asError(error));
+        this.fail(toError(error));
       }
     }
     await this.drain();
@@ -242,9 +243,7 @@ export class Transcription {
         await this.options.repository.insert(record);
       } catch (error) {
         this.storageFailed = true;
-        this.fail(
-          Object.assign(new Error('could not store a result'), { code: 'STORAGE_FAILED', cause: error }),
-        );
+        this.fail(new CodedError('STORAGE_FAILED', 'could not store a result', { cause: error }));
         return;
       }
       this.records.push(record);
@@ -262,7 +261,7 @@ export class Transcription {
     return arrival ? Math.max(0, Math.round(this.now() - arrival.at)) : 0;
   }
 
-  private fail(error: Error & { code?: string }): void {
+  private fail(error: Error): void {
     if (this.failed || this.closed) return;
     this.failed = true;
     // Behind what the engine reported before the failure: its results reach the owner first.
@@ -296,12 +295,8 @@ export class Transcription {
         sessionId: this.sessionId,
         hook,
         ...fields,
-        error: asError(error),
+        error: toError(error),
       });
     }
   }
-}
-
-function asError(value: unknown): Error & { code?: string } {
-  return value instanceof Error ? value : new Error(String(value));
 }

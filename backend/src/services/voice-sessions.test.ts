@@ -122,7 +122,7 @@ describe('voice sessions (service level)', () => {
     const started = await speaking.start({});
     if (!started.ok) throw new Error('start failed');
     speaking.audio(loud(300)); // mid-utterance: only the flush turns it into a result
-    const notice = { code: 'SERVER_RESTARTING', message: 'going away' };
+    const notice = { code: 'SERVER_RESTARTING', message: 'going away' } as const;
     await sessions.closeAll(notice);
 
     expect(events).toEqual(['result:utterance 1', `error:SERVER_RESTARTING:${started.sessionId}`]);

@@ -24,6 +24,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type {
+  ErrorCode,
   StartAck,
   StartOptions,
   StopAck,
@@ -31,11 +32,11 @@ import type {
   VoiceError,
 } from '@realtime-voice/shared/voice';
 import type { TranscriptRepository } from '../db/transcript-repository';
+import { CodedError, errorCode } from '../errors';
 import type { Logger } from '../log';
 import type { EngineRegistry } from '../speech';
 import { type Admission, createAdmission, type Slot } from './admission';
 import { chooseEngine } from './engine-choice';
-import { errorCode, ServiceError } from './errors';
 import {
   type EndReason,
   isLive,
@@ -346,7 +347,7 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
                 log.warn('voice.session.failed', { sessionId: session.id, error });
                 sink.sessionError({
                   sessionId: session.id,
-                  code: error.code ?? 'ENGINE_FAILED',
+                  code: errorCode(error) ?? 'ENGINE_FAILED',
                   message: `session ended: ${error.message}`,
                 });
                 endSession(session, 'failure');
@@ -455,12 +456,12 @@ export function createVoiceSessions(options: VoiceSessionsOptions): VoiceSession
   };
 }
 
-function failure(code: string, message: string): { ok: false; error: VoiceError } {
+function failure(code: ErrorCode, message: string): { ok: false; error: VoiceError } {
   return { ok: false, error: { code, message } };
 }
 
 function failureFrom(error: unknown): { ok: false; error: VoiceError } {
-  if (error instanceof ServiceError) return failure(error.code, error.message);
+  if (error instanceof CodedError) return failure(error.code, error.message);
   const code = errorCode(error);
   // Engine errors carry messages written for people (e.g. which Debian package to install).
   if (code !== undefined && error instanceof Error) return failure(code, error.message);

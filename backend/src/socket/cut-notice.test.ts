@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCutNoticeRegistry } from './cut-notice';
 
-const NOTICE = { code: 'SERVER_RESTARTING', message: 'shutting down' };
+const NOTICE = { code: 'SERVER_RESTARTING', message: 'shutting down' } as const;
 
 describe('cut-notice registry', () => {
   it('tells connections in a session (or starting one) once, and no other', () => {

@@ -8,9 +8,10 @@
  * `stop` was answered — so a `start` still opening its engine and a `stop` still flushing count. Each
  * connection is told at most once (`noticed` marks the session service's own notice).
  */
+import type { ErrorCode } from '@realtime-voice/shared/voice';
 
 export interface CutNotice {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
 }
 

@@ -16,6 +16,7 @@
  */
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { createClient } from 'redis';
+import { errorMessage } from '../errors';
 import type { Logger } from '../log';
 
 export interface RedisLink {
@@ -76,9 +77,7 @@ export async function connectRedis(url: string, logger: Logger): Promise<RedisLi
     await client.connect();
   } catch (error) {
     client.destroy();
-    throw new RedisUnavailableError(
-      `cannot connect to Redis at ${safeAddress(url)}: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw new RedisUnavailableError(`cannot connect to Redis at ${safeAddress(url)}: ${errorMessage(error)}`);
   }
   connected = true;
   // The adapter fires some commands without handling their replies: SET when it saves a disconnecting
@@ -92,7 +91,7 @@ export async function connectRedis(url: string, logger: Logger): Promise<RedisLi
       reply.catch((error: unknown) =>
         log.warn('redis.command_failed', {
           command,
-          error: error instanceof Error ? error.message : String(error),
+          error: errorMessage(error),
         }),
       );
       return reply;

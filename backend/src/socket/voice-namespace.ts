@@ -13,12 +13,14 @@
  * expired is not restored (the client connects afresh and presents a new token).
  */
 import type {
+  ErrorCode,
   TranscriptRecord,
   VoiceClientToServerEvents,
   VoiceServerToClientEvents,
 } from '@realtime-voice/shared/voice';
 import { VOICE_NAMESPACE } from '@realtime-voice/shared/voice';
 import type { Namespace, Server, Socket } from 'socket.io';
+import { toError } from '../errors';
 import type { Logger } from '../log';
 import { bearerToken, type Identity, type IdentityService } from '../services/identity';
 import { createTokenBucket } from '../services/token-bucket';
@@ -133,7 +135,7 @@ export function attachVoiceNamespace(io: VoiceServer, options: VoiceNamespaceOpt
         next();
       })
       .catch((error: unknown) => {
-        log.error('voice.connect.error', { error: error instanceof Error ? error : String(error) });
+        log.error('voice.connect.error', { error: toError(error) });
         next(refusal('INTERNAL', 'the server could not check your identity'));
       });
   });
@@ -193,7 +195,7 @@ function handleConnection(socket: VoiceSocket, options: VoiceNamespaceOptions, l
       socket.emit('session-error', payload);
     },
   });
-  const reportError = (code: string, message: string) => {
+  const reportError = (code: ErrorCode, message: string) => {
     const payload = { code, message };
     order.sent(payload);
     socket.emit('session-error', payload);
@@ -203,7 +205,7 @@ function handleConnection(socket: VoiceSocket, options: VoiceNamespaceOptions, l
   let invalidEvents = 0;
   let ended = false;
   /** Tells the client why and disconnects it (no reconnection by itself: it must act first). */
-  const disconnectWith = (code: string, message: string) => {
+  const disconnectWith = (code: ErrorCode, message: string) => {
     if (ended) return;
     ended = true;
     log.info('voice.disconnect.forced', { socketId: socket.id, code });
@@ -217,7 +219,7 @@ function handleConnection(socket: VoiceSocket, options: VoiceNamespaceOptions, l
    */
   const refuse = (
     reply: ((response: unknown) => void) | undefined,
-    error: { code: string; message: string },
+    error: { code: ErrorCode; message: string },
   ) => {
     if (ended) return;
     if (reply) reply({ ok: false, error });
@@ -295,7 +297,7 @@ function handleConnection(socket: VoiceSocket, options: VoiceNamespaceOptions, l
       },
       (error: unknown) => {
         started?.(undefined);
-        log.error('voice.start.error', { socketId: socket.id, error: asError(error) });
+        log.error('voice.start.error', { socketId: socket.id, error: toError(error) });
         reply({ ok: false, error: { code: 'INTERNAL', message: 'the session could not be started' } });
       },
     );
@@ -318,7 +320,7 @@ function handleConnection(socket: VoiceSocket, options: VoiceNamespaceOptions, l
     const answer = (response: unknown) => {
       const error =
         typeof response === 'object' && response !== null && 'error' in response
-          ? (response as { error: { code: string; message: string } }).error
+          ? (response as { error: { code: ErrorCode; message: string } }).error
           : undefined;
       // A `stop` with no session to stop is invalid input (counted, its notice not kept for recovery).
       if (error?.code === 'NO_SESSION') refuse(reply, error);
@@ -333,7 +335,7 @@ function handleConnection(socket: VoiceSocket, options: VoiceNamespaceOptions, l
       },
       (error: unknown) => {
         stopped?.();
-        log.error('voice.stop.error', { socketId: socket.id, error: asError(error) });
+        log.error('voice.stop.error', { socketId: socket.id, error: toError(error) });
         answer({
           ok: false,
           error: { code: 'INTERNAL', message: 'the session could not be stopped cleanly' },
@@ -361,7 +363,7 @@ function handleConnection(socket: VoiceSocket, options: VoiceNamespaceOptions, l
     order.release();
     options.cutNotices?.forget(socket);
     connection.close().catch((error: unknown) => {
-      log.error('voice.disconnect.error', { socketId: socket.id, error: asError(error) });
+      log.error('voice.disconnect.error', { socketId: socket.id, error: toError(error) });
     });
   });
 }
@@ -373,10 +375,6 @@ function lastCallback(args: readonly unknown[]): ((response: unknown) => void) |
 }
 
 /** A middleware error becomes CONNECT_ERROR `{ message, data: { code } }` on the wire. */
-function refusal(code: string, message: string): Error & { data: { code: string } } {
+function refusal(code: ErrorCode, message: string): Error & { data: { code: ErrorCode } } {
   return Object.assign(new Error(message), { data: { code } });
-}
-
-function asError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
 }

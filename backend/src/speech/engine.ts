@@ -4,11 +4,12 @@
  * A stream takes 16 kHz mono 16-bit little-endian PCM as it arrives and reports partial hypotheses while
  * someone speaks and a final one at each utterance end. Engines know nothing of Socket.IO, HTTP or storage.
  */
+import type { SpeechErrorCode } from './errors';
 
 /** Whether an engine can serve streams, and if not, what to do about it. */
 export type EngineStatus =
   | { readonly ready: true }
-  | { readonly ready: false; readonly code: string; readonly message: string };
+  | { readonly ready: false; readonly code: SpeechErrorCode; readonly message: string };
 
 /** A finished utterance as the engine sees it. */
 export interface FinalHypothesis {
@@ -23,7 +24,7 @@ export interface SpeechStreamListener {
   onPartial(text: string): void;
   onFinal(hypothesis: FinalHypothesis): void;
   /** The engine failed; the stream is unusable afterwards. */
-  onError(error: Error & { code?: string }): void;
+  onError(error: Error): void;
 }
 
 /**

@@ -5,44 +5,41 @@
  * written for the person running the server (what is wrong, what to do), never with stack traces or paths
  * a client should not see beyond what helps to fix the install.
  */
+import type { ErrorCode } from '@realtime-voice/shared/voice';
+import { CodedError } from '../errors';
 
-/** Codes speech code produces; the server maps them to HTTP statuses or `session-error`s. */
-export type SpeechErrorCode =
+/** Codes speech code produces (a part of the shared catalogue); the server maps them to HTTP statuses or
+ * `session-error`s. ENGINE_BUSY: the engine refused a new stream for now (a cloud concurrency limit);
+ * ENGINE_TIMEOUT: the engine (or its service) did not answer in time; ENGINE_LOADING: still verifying or
+ * loading its model; ABORTED: `createStream`'s signal aborted before the stream was created (nothing was);
+ * ENGINE_REGISTERED_TWICE: two engines with one name given to the registry (found at start). */
+export type SpeechErrorCode = Extract<
+  ErrorCode,
   | 'ENGINE_UNAVAILABLE'
   | 'ENGINE_FAILED'
-  /** The engine refused a new stream for now (a cloud concurrency limit); trying later can work. */
   | 'ENGINE_BUSY'
-  /** The engine (or the service behind it) did not answer in time. */
   | 'ENGINE_TIMEOUT'
-  /** Still verifying or loading its model; `status()` turns ready (or says why not) shortly. */
   | 'ENGINE_LOADING'
   | 'ENGINE_CLOSED'
-  /** `createStream`'s signal aborted before the stream was created (nothing was created). */
   | 'ABORTED'
   | 'UNKNOWN_ENGINE'
-  /** Two engines with one name given to the registry (a programming mistake, found at start). */
   | 'ENGINE_REGISTERED_TWICE'
   | 'UNSUPPORTED_SAMPLE_RATE'
   | 'UNSUPPORTED_LANGUAGE'
   | 'WAV_NOT_RIFF'
   | 'WAV_TRUNCATED'
   | 'WAV_NO_DATA'
-  | 'WAV_UNSUPPORTED_FORMAT';
+  | 'WAV_UNSUPPORTED_FORMAT'
+>;
 
 /**
- * An error with a stable `code`.
+ * An error with a stable `code` (a `CodedError` limited to the speech codes).
  *
  * @example
  * throw new SpeechError('ENGINE_UNAVAILABLE', 'pocketsphinx is not installed: apt-get install …');
  */
-export class SpeechError extends Error {
-  readonly code: SpeechErrorCode;
-
-  constructor(code: SpeechErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SpeechError';
-    this.code = code;
-  }
+export class SpeechError extends CodedError<SpeechErrorCode> {
+  override name = 'SpeechError';
 }
 
 /** Narrows an unknown thrown value to a `SpeechError`. */

@@ -14,6 +14,8 @@ export interface FakeEngineOptions {
   readonly createDelayMs?: number;
   /** Fail the stream (onError) once this many bytes were written. */
   readonly failAfterBytes?: number;
+  /** `flush()` (a `stop`) resolves only after this does: a stop the test holds open. */
+  readonly flushGate?: Promise<void>;
 }
 
 const LOUD = 1000;
@@ -52,9 +54,14 @@ export function createFakeEngine(options: FakeEngineOptions = {}): FakeEngine {
       if (options.createDelayMs) await new Promise((resolve) => setTimeout(resolve, options.createDelayMs));
       created += 1;
       open += 1;
-      return new FakeStream(listener, options.failAfterBytes, () => {
-        open -= 1;
-      });
+      return new FakeStream(
+        listener,
+        options.failAfterBytes,
+        () => {
+          open -= 1;
+        },
+        options.flushGate,
+      );
     },
     async close() {},
   };
@@ -79,6 +86,7 @@ class FakeStream implements SpeechStream {
     private readonly listener: SpeechStreamListener,
     private readonly failAfterBytes: number | undefined,
     private readonly onClose: () => void,
+    private readonly flushGate: Promise<void> | undefined,
   ) {}
 
   write(pcm: Uint8Array): void {
@@ -128,6 +136,7 @@ class FakeStream implements SpeechStream {
   async flush(): Promise<void> {
     if (!this.closed && !this.failed && this.speechStart !== undefined) this.endUtterance();
     await this.queue;
+    await this.flushGate;
     this.closed = true;
   }
 

@@ -387,6 +387,49 @@ describe('useRealtimeVoice: the take with its microphone (useRecorder)', () => {
   });
 });
 
+describe('useRealtimeVoice: races the take state machine settles (voice-take-state.ts)', () => {
+  beforeEach(() => setActivePinia(createPinia()));
+
+  it('a record deleted during its take does not come back with the stop ack, and counts as heard', async () => {
+    const { server, scope, socket, voice, store } = setup();
+    const heard = record({ sessionId: 'sess-1', text: 'deleted soon' });
+    server.ackHandlers.set('stop', () => ({ ok: true, records: [heard] }));
+    await until(() => socket.status.value === 'connected');
+    expect(await voice.start()).toBe(true);
+    server.emit('result', { sessionId: 'sess-1', record: heard });
+    await until(() => store.results.length === 1);
+    store.removeResult(heard.id); // what useVoiceApp.deleteRecord does once the server deleted it
+    await voice.stop();
+    expect(store.results).toEqual([]);
+    // Not "nothing recognised": the take did hear something.
+    expect(voice.error.value).toBeUndefined();
+    scope.stop();
+  });
+
+  it("the late start ack of an abandoned take leaves the next take's microphone and session alone", async () => {
+    const { server, driver, scope, socket, voice, recorder } = setup();
+    await until(() => socket.status.value === 'connected');
+    server.ackHandlers.delete('start');
+    const first = voice.start();
+    await until(() => server.events('start').length === 1 && recorder.status.value === 'recording');
+    server.emit('session-error', { code: 'NO_SESSION', message: 'audio without an active session' });
+    await until(() => voice.phase.value === 'idle');
+    const second = voice.start();
+    await until(() => server.events('start').length === 2 && recorder.status.value === 'recording');
+    const conn = server.current!;
+    conn.send(`43/realtime-voice,1${JSON.stringify([{ ok: true, sessionId: 'sess-2' }])}`);
+    expect(await second).toBe(true);
+    // Now the first take's ack arrives, late.
+    conn.send(`43/realtime-voice,0${JSON.stringify([{ ok: true, sessionId: 'late' }])}`);
+    expect(await first).toBe(false);
+    expect(recorder.status.value).toBe('recording');
+    expect((driver as FakePcmRecorder).stops).toBe(1);
+    expect(voice.phase.value).toBe('recording');
+    expect(server.events('stop')).toHaveLength(0);
+    scope.stop();
+  });
+});
+
 describe("useRealtimeVoice: server error codes in the user's words", () => {
   beforeEach(() => setActivePinia(createPinia()));
 

@@ -8,6 +8,10 @@
  *
  * Ordering: frames recorded before the server acknowledged `start` are held and sent right after the ack,
  * so the first syllable is neither lost nor sent before the session exists.
+ *
+ * The take's life is the state machine of `voice-take-state.ts`: every input (press, release, acks, the
+ * microphone, server errors, the connection) is an event; this file only runs the effects a transition
+ * returns and shows the state's phase. No flags of its own.
  */
 
 import type {
@@ -15,18 +19,28 @@ import type {
   StopAck,
   TranscriptRecord,
   VoiceClientToServerEvents,
-  VoiceError,
   VoiceServerToClientEvents,
 } from '@realtime-voice/shared/voice';
 import { storeToRefs } from 'pinia';
 import type { ClientError } from 'socket.io-miniprogram';
 import { watch } from 'vue';
-import { strings } from '../locale/strings';
+import { serverErrorText, strings } from '../locale/strings';
 import type { RecordedFile } from '../platform/types';
 import { useTranscriptStore } from '../stores/transcript';
 import { tryOnScopeDispose } from './scope';
 import type { UseRecorderReturn } from './useRecorder';
 import type { UseSocketIOReturn } from './useSocketIO';
+import {
+  initialTakeState,
+  shownPhase,
+  type TakeEffect,
+  type TakeEvent,
+  type TakeMessage,
+  type TakeMode,
+  type TakeStartAck,
+  type TakeState,
+  transition,
+} from './voice-take-state';
 
 export type VoiceSocket = UseSocketIOReturn<VoiceServerToClientEvents, VoiceClientToServerEvents>;
 
@@ -43,8 +57,8 @@ export interface UseRealtimeVoiceOptions {
   readonly onRecord?: (record: TranscriptRecord) => void;
 }
 
-/** At most this much audio is held while waiting for the `start` ack (10 s at 32 kB/s). */
-const MAX_PENDING_BYTES = 320_000;
+/** Why a take was interrupted from outside (see {@link TakeEvent} `interrupted`). */
+export type TakeInterruption = Extract<TakeEvent, { type: 'interrupted' }>['cause'];
 
 /** See the module comment. */
 export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
@@ -53,67 +67,163 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
   const store = useTranscriptStore();
   store.setLive(recorder.live);
   const { socket } = io;
+  const mode: TakeMode = recorder.live ? 'live' : options.recognizeFile ? 'upload' : 'record-only';
 
-  let pending: ArrayBuffer[] = [];
-  let pendingBytes = 0;
-  let streaming = false;
-  /** Set when stop() comes while still starting: stop as soon as start settles. */
-  let stopRequested = false;
-  /** Final results of the current session, to say so when a take recognised nothing. */
-  let sessionResults = 0;
-  /** The server ended the current take with a session error (reset by `start`). */
-  let endedByServer = false;
-  /** Bumped by abort(): a start() that was waiting notices its take was abandoned. */
-  let takes = 0;
-  /** The take being ended (`stop()` in progress), and a `start()` waiting for it. */
-  let ending: Promise<void> | undefined;
-  let waitingToStart = false;
+  let state: TakeState = initialTakeState;
+  /** Presses waiting for the ending take to be over. */
+  let onIdle: (() => void)[] = [];
+
+  /**
+   * Applies an event: the next state (and the phase the page shows) at once, then its effects in order.
+   * Resolves when the effects and the events they led to are done, with whether a take began meanwhile.
+   */
+  function dispatch(event: TakeEvent): Promise<boolean> {
+    const before = state;
+    const step = transition(state, event);
+    state = step.state;
+    if (state.phase === 'idle' && before.phase !== 'idle') store.endSession();
+    else if (state !== before) store.setPhase(shownPhase(state));
+    if (state.phase === 'idle' && onIdle.length > 0) {
+      const waiting = onIdle;
+      onIdle = [];
+      for (const resume of waiting) resume();
+    }
+    return run(step.effects);
+  }
+
+  /** Runs effects in order; effects without waiting run synchronously (frames keep their order). */
+  async function run(effects: readonly TakeEffect[]): Promise<boolean> {
+    let began = false;
+    for (const effect of effects) {
+      const outcome = perform(effect);
+      if (outcome === true || (outcome instanceof Promise && (await outcome))) began = true;
+    }
+    return began;
+  }
+
+  function perform(effect: TakeEffect): boolean | Promise<boolean> | undefined {
+    switch (effect.type) {
+      case 'say':
+        if (!effect.ifQuiet || !store.error) store.fail(messageText(effect.message));
+        return;
+      case 'clear-error':
+        store.clearError();
+        return;
+      case 'start':
+        return startTake(effect.take);
+      case 'begin':
+        if (effect.sessionId !== undefined) store.beginSession(effect.sessionId);
+        return true;
+      case 'send':
+        for (const frame of effect.frames) socket.emit('audio', frame);
+        return;
+      case 'stop-mic':
+        return recorder.stop().then((file) => dispatch({ type: 'mic-stopped', take: effect.take, file }));
+      case 'collect':
+        return collect(effect.take);
+      case 'upload':
+        return upload(effect.take, effect.file);
+      case 'release':
+        return release(effect);
+      case 'accept':
+        for (const record of effect.records) accept(record);
+        return;
+      case 'after-end':
+        return new Promise<void>((resume) => onIdle.push(resume)).then(() =>
+          dispatch({ type: 'press', mode, connected: io.status.value === 'connected', queued: true }),
+        );
+    }
+  }
+
+  /** Microphone and session start together: the ack takes a round trip, the microphone a moment too. */
+  async function startTake(take: number): Promise<boolean> {
+    if (mode !== 'live') {
+      const micOk = await recorder.start();
+      return dispatch({ type: 'started', take, micOk, micFailed: recorder.status.value === 'error' });
+    }
+    const [micOk, ack] = await Promise.all([
+      recorder.start((frame) => void dispatch({ type: 'frame', frame })),
+      emitStart().catch((err: unknown): TakeStartAck => ({ ok: false, error: toVoiceError(err) })),
+    ]);
+    return dispatch({ type: 'started', take, micOk, micFailed: recorder.status.value === 'error', ack });
+  }
+
+  async function collect(take: number): Promise<boolean> {
+    let ack: StopAck;
+    try {
+      ack = await emitStop();
+    } catch (err) {
+      return dispatch({ type: 'stop-failed', take, text: toVoiceError(err).message });
+    }
+    return dispatch({ type: 'stop-acked', take, ack });
+  }
+
+  async function upload(take: number, file: RecordedFile): Promise<boolean> {
+    let records: readonly TranscriptRecord[];
+    try {
+      records = options.recognizeFile ? await options.recognizeFile(file) : [];
+    } catch (err) {
+      return dispatch({
+        type: 'upload-failed',
+        take,
+        text: err instanceof Error ? err.message : strings.errors.generic,
+      });
+    }
+    return dispatch({ type: 'uploaded', take, records });
+  }
+
+  async function release(effect: Extract<TakeEffect, { type: 'release' }>): Promise<boolean> {
+    if (effect.mic) await recorder.stop();
+    if (effect.session === 'stop') await emitStop().catch(() => undefined);
+    else if (effect.session === 'stop-later') void emitStop().catch(() => undefined);
+    return effect.report ? dispatch({ type: 'released', take: effect.take }) : false;
+  }
 
   /** Why the microphone failed, in the user's words. */
   const micFailure = (): string =>
     strings.record.micFailed(recorder.error.value?.message ?? strings.errors.generic);
 
+  function messageText(message: TakeMessage): string {
+    switch (message.kind) {
+      case 'not-connected':
+        return strings.record.notConnected;
+      case 'mic-failed':
+        return micFailure();
+      case 'nothing-recognized':
+        return strings.record.nothingRecognized;
+      case 'too-short':
+        return strings.record.tooShort;
+      case 'network-lost':
+        return strings.record.interruptedByNetwork;
+      case 'interrupted':
+        return strings.record.interrupted;
+      case 'limit-reached':
+        return strings.record.limitReached;
+      case 'server':
+        return sessionErrorText(message.error);
+      case 'text':
+        return message.text;
+    }
+  }
+
   const accept = (record: TranscriptRecord): void => {
-    if (record.sessionId === store.sessionId) sessionResults++;
     store.addResult(record);
     options.onRecord?.(record);
   };
 
   const onPartial: VoiceServerToClientEvents['partial'] = ({ sessionId, text }) =>
     store.setPartial(sessionId, text);
-  const onResult: VoiceServerToClientEvents['result'] = ({ record }) => accept(record);
+  const onResult: VoiceServerToClientEvents['result'] = ({ record }) => {
+    accept(record);
+    void dispatch({ type: 'heard', sessionId: record.sessionId });
+  };
   const onSessionError: VoiceServerToClientEvents['session-error'] = (err) => {
     if (err.sessionId !== undefined && err.sessionId !== store.sessionId) return;
-    // Frames already on their way when the server ended the take (a limit, bad mp3) come back as
-    // NO_SESSION: the error that ended it is what the user needs to read.
-    if (err.code === 'NO_SESSION' && err.sessionId === undefined && endedByServer) return;
-    if (err.sessionId !== undefined) endedByServer = true;
-    store.fail(sessionErrorText(err));
-    if (store.phase === 'recording' || store.phase === 'starting') void abort();
+    void dispatch({ type: 'session-error', error: err, scoped: err.sessionId !== undefined });
   };
   socket.on('partial', onPartial);
   socket.on('result', onResult);
   socket.on('session-error', onSessionError);
-
-  const sendFrame = (frame: ArrayBuffer): void => {
-    if (streaming) {
-      socket.emit('audio', frame);
-      return;
-    }
-    if (pendingBytes + frame.byteLength > MAX_PENDING_BYTES) return;
-    pending.push(frame);
-    pendingBytes += frame.byteLength;
-  };
-
-  /** Stops the microphone and forgets the session without waiting for results (connection lost). */
-  const abort = async (): Promise<void> => {
-    takes++;
-    streaming = false;
-    pending = [];
-    pendingBytes = 0;
-    await recorder.stop();
-    store.endSession();
-  };
 
   function emitStart(): Promise<StartAck> {
     return socket.timeout(ackTimeoutMs).emitWithAck('start', {
@@ -128,157 +238,43 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
     return socket.timeout(ackTimeoutMs).emitWithAck('stop');
   }
 
-  /** Starts a session. Resolves false when it could not (see `store.error`, `recorder.status`). */
-  async function start(): Promise<boolean> {
-    // A press right after a release (walkie-talkie use): the previous take is still ending; start once it
-    // has, unless the button was released meanwhile.
-    if (ending) {
-      waitingToStart = true;
-      stopRequested = false;
-      await ending.catch(() => undefined);
-      waitingToStart = false;
-      if (stopRequested) return false;
-    }
-    if (store.phase !== 'idle') return false;
-    store.clearError();
-    stopRequested = false;
-    endedByServer = false;
-    if (!recorder.live) {
-      store.setPhase('starting');
-      const ok = await recorder.start();
-      if (!ok && recorder.status.value === 'error') store.fail(micFailure());
-      store.setPhase(ok ? 'recording' : 'idle');
-      if (ok && stopRequested) await stop();
-      return ok;
-    }
-    if (io.status.value !== 'connected') {
-      store.fail(strings.record.notConnected);
-      return false;
-    }
-    store.setPhase('starting');
-    const take = ++takes;
-    pending = [];
-    pendingBytes = 0;
-    streaming = false;
-    // Microphone and session start together: the ack takes a round trip, the microphone a moment too.
-    const [micOk, ack] = await Promise.all([
-      recorder.start(sendFrame),
-      emitStart().catch((err: unknown): StartAck => ({ ok: false, error: toVoiceError(err) })),
-    ]);
-    if (take !== takes) {
-      // Aborted while starting (session error, connection lost): close what did start, stay idle.
-      if (micOk) await recorder.stop();
-      if (ack.ok) await emitStop().catch(() => undefined);
-      pending = [];
-      pendingBytes = 0;
-      return false;
-    }
-    if (!ack.ok || !micOk) {
-      if (micOk) await recorder.stop();
-      if (ack.ok) await emitStop().catch(() => undefined);
-      // The server may open the session after we gave up waiting: end it, or the next start gets SESSION_ACTIVE.
-      else if (ack.error.code === 'ACK_TIMEOUT') void emitStop().catch(() => undefined);
-      // The microphone's own reason first (permission refusals show their banner instead).
-      if (!micOk && recorder.status.value === 'error') store.fail(micFailure());
-      else if (!ack.ok) store.fail(sessionErrorText(ack.error));
-      pending = [];
-      pendingBytes = 0;
-      store.endSession();
-      return false;
-    }
-    store.beginSession(ack.sessionId);
-    sessionResults = 0;
-    streaming = true;
-    for (const frame of pending) socket.emit('audio', frame);
-    pending = [];
-    pendingBytes = 0;
-    store.setPhase('recording');
-    if (stopRequested) await stop();
-    return true;
+  /**
+   * Starts a take (a press). Resolves true once it began, false when it could not (see `store.error`,
+   * `recorder.status`). A press while the last take still ends waits for it, unless let go meanwhile.
+   */
+  function start(): Promise<boolean> {
+    return dispatch({ type: 'press', mode, connected: io.status.value === 'connected' });
   }
 
-  /** Ends the session; resolves after the final results arrived (or the timeout). */
+  /** Ends the take (a release); resolves after the final results arrived (or the timeout). */
   async function stop(): Promise<void> {
-    if (store.phase === 'starting' || waitingToStart) {
-      stopRequested = true;
-      return;
-    }
-    if (store.phase !== 'recording') return;
-    ending = endTake();
-    try {
-      await ending;
-    } finally {
-      ending = undefined;
-    }
+    await dispatch({ type: 'release' });
   }
 
-  /** Stops the microphone and the session, and collects the results (or uploads the file). */
-  async function endTake(): Promise<void> {
-    store.setPhase('stopping');
-    const file = await recorder.stop();
-    if (!recorder.live) {
-      await finishFile(file);
-      return;
-    }
-    streaming = false;
-    try {
-      const ack = await emitStop();
-      if (ack.ok) {
-        for (const record of ack.records) accept(record);
-        // An earlier message (interrupted, session error) says more than "nothing recognised".
-        if (sessionResults === 0 && !store.error) store.fail(strings.record.nothingRecognized);
-      } else store.fail(sessionErrorText(ack.error));
-    } catch (err) {
-      store.fail(toVoiceError(err).message);
-    }
-    store.endSession();
+  /** Stops the microphone and forgets the session without waiting for results (connection lost). */
+  async function abort(): Promise<void> {
+    await dispatch({ type: 'abort' });
   }
 
-  async function finishFile(file: RecordedFile | undefined): Promise<void> {
-    if (!file || !options.recognizeFile) {
-      // An earlier message (the recording was interrupted) says more than "too short".
-      if (!file && !store.error) store.fail(strings.record.tooShort);
-      store.endSession();
-      return;
-    }
-    store.setPhase('uploading');
-    try {
-      const records = await options.recognizeFile(file);
-      for (const record of records) accept(record);
-      if (records.length === 0) store.fail(strings.record.tooShort);
-    } catch (err) {
-      store.fail(err instanceof Error ? err.message : strings.errors.generic);
-    }
-    store.endSession();
+  /** The app went to the background, or the recorder ended by itself: say why and end the take. */
+  async function interrupt(cause: TakeInterruption): Promise<void> {
+    await dispatch({ type: 'interrupted', cause });
   }
 
   /** Toggle mode: start when idle, stop when recording. */
   async function toggle(): Promise<void> {
-    if (store.phase === 'idle') await start();
+    if (state.phase === 'idle') await start();
     else await stop();
   }
 
   // The recorder failed mid-take: end the take as if released (the server flushes what it heard), and say why.
   const stopRecorderWatch = watch(recorder.status, (status) => {
-    if (status === 'error' && store.phase === 'recording') {
-      store.fail(micFailure());
-      void stop();
-    }
+    if (status === 'error') void dispatch({ type: 'mic-failed' });
   });
 
   // The server drops a session whose connection is gone; stop the microphone instead of talking to no one.
-  // When the server already ended the take (and said why), the microphone is being released: its reason
-  // stays on screen rather than a generic "connection lost".
   const stopWatch = watch(io.status, (status) => {
-    if (
-      status !== 'connected' &&
-      recorder.live &&
-      !endedByServer &&
-      (store.phase === 'recording' || store.phase === 'starting')
-    ) {
-      store.fail(strings.record.interruptedByNetwork);
-      void abort();
-    }
+    void dispatch({ type: 'connection', connected: status === 'connected' });
   });
 
   tryOnScopeDispose(() => {
@@ -287,18 +283,18 @@ export function useRealtimeVoice(options: UseRealtimeVoiceOptions) {
     socket.off('partial', onPartial);
     socket.off('result', onResult);
     socket.off('session-error', onSessionError);
-    if (store.phase === 'recording' || store.phase === 'starting') void abort();
+    void dispatch({ type: 'abort' });
   });
 
   const { phase, partial, results, error, sessionId, live } = storeToRefs(store);
-  return { phase, partial, results, error, sessionId, live, start, stop, toggle, abort };
+  return { phase, partial, results, error, sessionId, live, start, stop, toggle, abort, interrupt };
 }
 
 export type UseRealtimeVoiceReturn = ReturnType<typeof useRealtimeVoice>;
 
 /** The user's words for a server error code; the server's own text for codes the app does not know. */
-function sessionErrorText(error: VoiceError): string {
-  return strings.sessionErrors[error.code] ?? error.message;
+function sessionErrorText(error: { readonly code: string; readonly message: string }): string {
+  return serverErrorText(error);
 }
 
 function toVoiceError(err: unknown): { code: string; message: string } {

@@ -70,8 +70,7 @@ export function useVoiceApp(options: UseVoiceAppOptions) {
     requestPermission: platform.requestRecordPermission,
     onInterrupted: (reason) => {
       // `stopped`: the recorder reached its time limit (a file recorder's take is still recognised).
-      transcript.fail(reason === 'stopped' ? strings.record.limitReached : strings.record.interrupted);
-      void voice.stop();
+      void voice.interrupt(reason === 'stopped' ? 'recorder-limit' : 'recorder-paused');
     },
   });
 
@@ -117,12 +116,7 @@ export function useVoiceApp(options: UseVoiceAppOptions) {
   // Hidden app: end the take cleanly (WeChat pauses the recorder and cuts sockets 5 s later anyway).
   const offLifecycle = platform.lifecycle?.({
     foreground: () => undefined,
-    background: () => {
-      if (transcript.phase === 'recording' || transcript.phase === 'starting') {
-        transcript.fail(strings.record.interrupted);
-        void voice.stop();
-      }
-    },
+    background: () => void voice.interrupt('background'),
     network: () => undefined,
   });
 

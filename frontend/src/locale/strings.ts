@@ -4,6 +4,9 @@
  * The users are Chinese mini-program developers and their users, so the UI speaks Simplified Chinese.
  * Functions are used where a value is interpolated, so translators see the whole sentence.
  */
+import type { ErrorCode } from '@realtime-voice/shared/voice';
+import type { ClientErrorCode } from 'socket.io-miniprogram';
+
 export const strings = {
   appTitle: '实时语音识别',
   status: {
@@ -19,7 +22,7 @@ export const strings = {
     disconnectedByUser: '已断开',
     retry: '重新连接',
   },
-  /** What each client error code means to a user; unknown codes fall back to the raw message. */
+  /** What each client error code means to a user; null and unknown codes fall back to the raw message. */
   clientErrors: {
     TRANSPORT_UNAVAILABLE: '当前环境无法建立 WebSocket 连接',
     CLOUD_NOT_INITIALIZED: '云托管未初始化（wx.cloud.init）',
@@ -30,10 +33,18 @@ export const strings = {
     CONNECT_TIMEOUT: '连接服务器超时',
     PING_TIMEOUT: '服务器长时间无响应',
     PARSE_ERROR: '收到无法识别的数据',
-  } as Readonly<Record<string, string>>,
+    // The server's CONNECT_ERROR message says why (e.g. which identity it wants): shown as it is.
+    CONNECT_REFUSED: null,
+    PAYLOAD_TOO_LARGE: '数据太大，服务器不接受，未发送',
+    BUFFER_FULL: '离线期间缓存的数据太多，部分数据未发送',
+    ACK_TIMEOUT: '服务器响应超时',
+    DISCONNECTED: '与服务器的连接已断开',
+    // Every code the client raises (a missing one does not compile); null: show the client's own message.
+  } satisfies Readonly<Record<ClientErrorCode, string | null>> as Readonly<Record<string, string | null>>,
   /**
-   * What the server's session error codes mean to a user; other codes (e.g. ENGINE_UNAVAILABLE, whose server
-   * text says what to install) show the server's text.
+   * What each code the server can send (the shared catalogue, `ErrorCode`) means to a user; a code missing here
+   * does not compile. null: the server's own text is shown (ENGINE_UNAVAILABLE's says what to install,
+   * NO_SESSION's what arrived without a session).
    */
   sessionErrors: {
     SERVER_RESTARTING: '服务器正在重启，录音已停止；已识别的内容已保存，正在自动重连',
@@ -56,7 +67,37 @@ export const strings = {
     CLOSED: '连接正在关闭，请稍后再试',
     INTERNAL: '服务器出错，请稍后再试',
     RESAMPLER_FAILED: '录音数据无法处理，录音已停止',
-  } as Readonly<Record<string, string>>,
+    ENGINE_UNAVAILABLE: null,
+    BAD_REQUEST: '请求格式不正确',
+    BAD_AUDIO: '录音数据格式不正确',
+    UNKNOWN_EVENT: '服务器不认识这个请求',
+    BAD_LIMIT: '每页条数不正确',
+    BAD_CURSOR: '翻页位置不正确，请刷新后重试',
+    BAD_DAYS: '统计天数不正确',
+    BAD_TZ: '时区不正确',
+    EMPTY_AUDIO: '录音里没有声音数据',
+    UNSUPPORTED_SAMPLE_RATE: '录音采样率不受支持（需 16 kHz）',
+    UNSUPPORTED_LANGUAGE: '识别引擎不支持这种语言',
+    UNKNOWN_ENGINE: '服务器没有这个识别引擎',
+    WAV_NOT_RIFF: '录音文件不是 WAV 格式',
+    WAV_TRUNCATED: '录音文件不完整',
+    WAV_NO_DATA: '录音文件里没有音频数据',
+    WAV_UNSUPPORTED_FORMAT: '录音文件格式不受支持（需 16 kHz 单声道 16 位）',
+    UNSUPPORTED_MEDIA_TYPE: '录音文件类型不受支持',
+    PAYLOAD_TOO_LARGE: '录音文件太大',
+    AUDIO_TOO_LONG: '录音太长（超过 10 分钟）',
+    // The server's text says what arrived without a session (as before this catalogue).
+    NO_SESSION: null,
+    NOT_FOUND: '找不到这条记录',
+    UNAUTHENTICATED: '未登录，服务器拒绝访问',
+    TOKEN_INVALID: '登录凭证无效，请重新连接',
+    TOKEN_UNSUPPORTED: '登录凭证无效，请重新连接',
+    TOKEN_FORBIDDEN: '当前身份不能获取登录凭证',
+    TOKENS_DISABLED: '服务器未开启登录凭证',
+    ENGINE_CLOSED: '识别服务已关闭，请稍后再试',
+    ABORTED: '识别已取消',
+    ENGINE_REGISTERED_TWICE: '服务器配置错误，请联系管理员',
+  } satisfies Readonly<Record<ErrorCode, string | null>>,
   record: {
     holdToTalk: '按住说话',
     releaseToStop: '松开结束',
@@ -135,3 +176,10 @@ export const strings = {
 } as const;
 
 export type Strings = typeof strings;
+
+/** The user's words for an error the server sent; its own text for codes without words (or not the server's). */
+export function serverErrorText(error: { readonly code: string; readonly message: string }): string {
+  const { sessionErrors } = strings;
+  const known = Object.hasOwn(sessionErrors, error.code);
+  return (known ? sessionErrors[error.code as ErrorCode] : null) ?? error.message;
+}

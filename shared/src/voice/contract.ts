@@ -6,6 +6,8 @@
  * give nothing else (Alipay). mp3 chunks may cut frames anywhere; the server decodes and resamples them.
  */
 
+import type { ErrorCode } from './errors';
+
 /** The Socket.IO namespace of the voice protocol. */
 export const VOICE_NAMESPACE = '/realtime-voice';
 
@@ -23,8 +25,8 @@ export const DEFAULT_AUDIO_FORMAT: AudioFormat = 'pcm16le';
 
 /** An error as it travels in acks and `session-error` events. */
 export interface VoiceError {
-  /** Stable machine-readable code, e.g. `NO_SESSION`, `SESSION_ACTIVE`, `LIMIT_BYTES`. */
-  readonly code: string;
+  /** Stable machine-readable code from the catalogue (`ERROR_CATALOGUE`), e.g. `NO_SESSION`, `LIMIT_BYTES`. */
+  readonly code: ErrorCode;
   /** Human-readable explanation, safe to show. */
   readonly message: string;
 }
@@ -52,7 +54,7 @@ export const LIMIT_ERROR_CODES = [
   'TOO_MANY_INVALID_EVENTS',
   'TOKEN_EXPIRED',
   'NAMESPACE_REFUSED',
-] as const;
+] as const satisfies readonly ErrorCode[];
 
 export type LimitErrorCode = (typeof LIMIT_ERROR_CODES)[number];
 

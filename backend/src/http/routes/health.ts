@@ -14,6 +14,7 @@
  */
 import { Hono } from 'hono';
 import type { TranscriptRepository } from '../../db/transcript-repository';
+import { errorMessage } from '../../errors';
 import type { CapacityReport } from '../../services/admission';
 import type { EngineRegistry } from '../../speech';
 
@@ -122,7 +123,7 @@ async function timed(
     return { ok: true, ms: Math.round(performance.now() - started) };
   } catch (error) {
     // The reason is for operators; it names no secret (drivers' messages carry no passwords).
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     return { ok: false, ms: Math.round(performance.now() - started), message: `${failure}: ${reason}` };
   } finally {
     clearTimeout(timer);

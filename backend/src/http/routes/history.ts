@@ -15,10 +15,10 @@ export function historyRoutes(history: HistoryService) {
       validator('query', (query) => {
         const { limit, before } = query;
         if (limit !== undefined && (typeof limit !== 'string' || !/^\d{1,4}$/.test(limit))) {
-          throw new ServiceError('invalid', 'BAD_LIMIT', 'limit must be a whole number from 1 to 100');
+          throw new ServiceError('BAD_LIMIT', 'limit must be a whole number from 1 to 100');
         }
         if (before !== undefined && typeof before !== 'string') {
-          throw new ServiceError('invalid', 'BAD_CURSOR', 'before must appear once');
+          throw new ServiceError('BAD_CURSOR', 'before must appear once');
         }
         return { limit: limit === undefined ? undefined : Number(limit), before };
       }),

@@ -27,7 +27,7 @@ export function recognizeRoutes(options: RecognizeRoutesOptions) {
     bodyLimit({
       maxSize: options.maxBytes,
       onError: (c) =>
-        errorResponse(c, 413, 'PAYLOAD_TOO_LARGE', `uploads are limited to ${options.maxBytes} bytes`),
+        errorResponse(c, 'PAYLOAD_TOO_LARGE', `uploads are limited to ${options.maxBytes} bytes`),
     }),
     async (c) => {
       const encoding = uploadEncoding(c.req.header('content-type'));
@@ -76,5 +76,5 @@ export function uploadEncoding(contentType: string | undefined): UploadEncoding 
 }
 
 function unsupported(message: string): ServiceError {
-  return new ServiceError('unsupported-media', 'UNSUPPORTED_MEDIA_TYPE', message);
+  return new ServiceError('UNSUPPORTED_MEDIA_TYPE', message);
 }

@@ -15,10 +15,10 @@ export function statsRoutes(stats: StatsService) {
     validator('query', (query) => {
       const { days, tz } = query;
       if (days !== undefined && (typeof days !== 'string' || !/^\d{1,4}$/.test(days))) {
-        throw new ServiceError('invalid', 'BAD_DAYS', 'days must be a whole number from 1 to 366');
+        throw new ServiceError('BAD_DAYS', 'days must be a whole number from 1 to 366');
       }
       if (tz !== undefined && typeof tz !== 'string') {
-        throw new ServiceError('invalid', 'BAD_TZ', 'tz must be given once');
+        throw new ServiceError('BAD_TZ', 'tz must be given once');
       }
       return {
         ...(days === undefined ? {} : { days: Number(days) }),

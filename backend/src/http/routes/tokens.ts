@@ -16,7 +16,6 @@ export function tokenRoutes(identity: IdentityService) {
     if (!identity.canIssueTokens) {
       return errorResponse(
         c,
-        404,
         'TOKENS_DISABLED',
         'token issuing is off on this server (AUTH_TOKEN_SECRET unset)',
       );
@@ -25,7 +24,6 @@ export function tokenRoutes(identity: IdentityService) {
     if (caller.method !== 'wechat') {
       return errorResponse(
         c,
-        403,
         'TOKEN_FORBIDDEN',
         caller.method === 'token'
           ? 'a token cannot be renewed with a token: get a new one where the first one came from'

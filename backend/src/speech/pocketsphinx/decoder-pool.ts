@@ -162,7 +162,7 @@ export function createDecoderPool(
   function createDecoder(signal?: AbortSignal): Promise<PooledDecoder> {
     return inits.run(async () => {
       if (closed) throw new SpeechError('ENGINE_CLOSED', 'The pocketsphinx engine is closed.');
-      signal?.throwIfAborted();
+      throwIfAborted(signal);
       prepared ??= prepare();
       const { lanes, args } = await prepared;
       const lane = lanes.reduce((a, b) => (b.decoders < a.decoders ? b : a));
@@ -260,7 +260,7 @@ export function createDecoderPool(
      */
     async acquire(signal?: AbortSignal, how: AcquireOptions = {}): Promise<PooledDecoder> {
       if (closed) throw new SpeechError('ENGINE_CLOSED', 'The pocketsphinx engine is closed.');
-      signal?.throwIfAborted();
+      throwIfAborted(signal);
       if (live >= poolSize) {
         throw new SpeechError(
           'ENGINE_BUSY',
@@ -278,7 +278,7 @@ export function createDecoderPool(
         const reused = entry !== undefined;
         if (!entry) {
           entry = await createDecoder(signal);
-          signal?.throwIfAborted();
+          throwIfAborted(signal);
         }
         liveByLane.set(entry.lane, (liveByLane.get(entry.lane) ?? 0) + 1);
         try {
@@ -363,3 +363,12 @@ export function createDecoderPool(
 }
 
 export type DecoderPool = ReturnType<typeof createDecoderPool>;
+
+/**
+ * `signal.throwIfAborted()` for every AbortSignal the server may be handed: the compiled mini-program
+ * tests run the server inside jsdom, whose AbortSignal has no `throwIfAborted` (a TypeError there, which the
+ * page saw as ENGINE_FAILED).
+ */
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+}

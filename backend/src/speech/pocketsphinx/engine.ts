@@ -10,6 +10,7 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { errorMessage } from '../../errors';
 import { usableCores } from '../cpu-quota';
 import type {
   CreateStreamControl,
@@ -139,7 +140,7 @@ export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}
       pocketsphinx: options.libraries?.pocketsphinx ?? 'libpocketsphinx.so.3',
     });
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     status = unavailable(
       `pocketsphinx libraries cannot be loaded (${reason}). Install them: apt-get install ${POCKETSPHINX_PACKAGES}`,
     );

@@ -11,6 +11,7 @@
 
 import { createRequire } from 'node:module';
 import type { LibraryHandle } from 'koffi';
+import { toError } from '../../errors';
 
 type Koffi = typeof import('koffi');
 
@@ -86,7 +87,7 @@ function callAsync<Args extends unknown[], Result>(
 ): Promise<Result> {
   return new Promise((resolve, reject) => {
     fn.async(...args, (error, result) => {
-      if (error) reject(error instanceof Error ? error : new Error(String(error)));
+      if (error) reject(toError(error));
       else resolve(result);
     });
   });

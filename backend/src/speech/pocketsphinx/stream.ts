@@ -12,6 +12,7 @@
  * straight on with the next utterance.
  */
 
+import { errorMessage } from '../../errors';
 import type { FinalHypothesis, SpeechStream, SpeechStreamListener } from '../engine';
 import { SpeechError } from '../errors';
 import { SampleAligner } from '../sample-aligner';
@@ -300,13 +301,9 @@ export class PocketsphinxStream implements SpeechStream {
     const failure =
       error instanceof SpeechError
         ? error
-        : new SpeechError(
-            'ENGINE_FAILED',
-            `pocketsphinx failed: ${error instanceof Error ? error.message : String(error)}`,
-            {
-              cause: error,
-            },
-          );
+        : new SpeechError('ENGINE_FAILED', `pocketsphinx failed: ${errorMessage(error)}`, {
+            cause: error,
+          });
     this.listener.onError(failure);
     // Freeing waits for the caller to finish (fail runs inside the pump or a flush).
     queueMicrotask(() => {

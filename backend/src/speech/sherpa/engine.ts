@@ -11,6 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { errorMessage } from '../../errors';
 import type {
   EngineStatus,
   FinalHypothesis,
@@ -170,16 +171,14 @@ export function createSherpaEngine(options: SherpaEngineOptions = {}): SherpaEng
         await Promise.all(workers.map((worker) => worker.terminate()));
         workers.length = 0;
         return unavailable(
-          `sherpa-onnx could not load the model in ${options.modelDir}: ${error instanceof Error ? error.message : String(error)}`,
+          `sherpa-onnx could not load the model in ${options.modelDir}: ${errorMessage(error)}`,
         );
       }
       return { ready: true };
     })()
       .catch((error: unknown) =>
         // Reading the files can still fail (permissions, a disk error): a status, never a rejection.
-        unavailable(
-          `sherpa-onnx could not check the model in ${options.modelDir}: ${error instanceof Error ? error.message : String(error)}`,
-        ),
+        unavailable(`sherpa-onnx could not check the model in ${options.modelDir}: ${errorMessage(error)}`),
       )
       .then((result): EngineStatus => {
         // Closed meanwhile: say so (the stale `ENGINE_LOADING` would promise a load that never comes).
@@ -261,7 +260,7 @@ function resolveModule(override: string | undefined): string | { error: string }
   try {
     return createRequire(import.meta.url).resolve('sherpa-onnx-node');
   } catch (error) {
-    return { error: error instanceof Error ? error.message.split('\n')[0]! : String(error) };
+    return { error: errorMessage(error).split('\n')[0]! };
   }
 }
 

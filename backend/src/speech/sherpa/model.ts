@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { errorMessage } from '../../errors';
 
 /** The recommended model: bilingual Mandarin + English streaming zipformer from the k2-fsa release. */
 export const RECOMMENDED_MODEL = {
@@ -64,7 +65,7 @@ export function findModelFiles(dir: string, options: { readonly int8?: boolean }
   } catch (error) {
     // A directory or file that cannot be read (permissions, a dangling link): a status, never a throw —
     // the engine is built while the server starts.
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     return { ok: false, message: `sherpa-onnx model in ${dir} cannot be read: ${reason}. ${FETCH_HINT}` };
   }
 }

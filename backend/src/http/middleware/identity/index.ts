@@ -24,7 +24,7 @@ export function identity(options: IdentityMiddlewareOptions): MiddlewareHandler<
     });
     if (!result.ok) {
       c.header('WWW-Authenticate', 'Bearer');
-      return errorResponse(c, 401, result.code, result.message);
+      return errorResponse(c, result.code, result.message);
     }
     c.set('identity', result.identity);
     await next();
