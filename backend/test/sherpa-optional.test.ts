@@ -7,7 +7,7 @@
  * repository, where Node's module resolution finds no `node_modules`, and run there in a child process.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,11 @@ afterAll(() => rmSync(copy, { recursive: true, force: true }));
 describe('sherpa-onnx without sherpa-onnx-node installed', () => {
   it('is ENGINE_UNAVAILABLE, saying it is optional and how to install it', async () => {
     cpSync(join(BACKEND, 'src', 'speech'), join(copy, 'speech'), { recursive: true });
+    // The one coded error class the engines' errors derive from (`src/errors.ts`).
+    cpSync(join(BACKEND, 'src', 'errors.ts'), join(copy, 'errors.ts'));
+    // It takes the codes from the shared catalogue: only that workspace package is reachable from the copy.
+    mkdirSync(join(copy, 'node_modules', '@realtime-voice'), { recursive: true });
+    symlinkSync(join(BACKEND, '..', 'shared'), join(copy, 'node_modules', '@realtime-voice', 'shared'));
     // ES modules, as in the backend (its package.json says so).
     writeFileSync(join(copy, 'package.json'), '{ "type": "module" }\n');
     const probe = join(copy, 'probe.ts');

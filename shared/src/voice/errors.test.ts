@@ -85,6 +85,8 @@ describe('the error catalogue', () => {
     const variables = new Set(
       tableRows(section(backend, 'Configuration'), 'variable').flatMap((row) => row.codes),
     );
+    // The app's build variables (`VITE_*`), documented beside the server's for local development.
+    for (const name of read('frontend/src/config.ts').match(/VITE_[A-Z0-9_]+/g) ?? []) variables.add(name);
     /** Names in the docs that are neither codes nor variables: start-up failures (logged, never sent), errnos, files. */
     const others = new Set([
       'DATABASE_MISSING',
@@ -100,6 +102,8 @@ describe('the error catalogue', () => {
       'MALLOC_ARENA_MAX',
       'REALTIME_VOICE_TOKEN',
       'REALTIME_VOICE_URL',
+      // `npm run dev`'s H5 port (scripts/dev.mjs), documented beside the server's variables.
+      'DEV_H5_PORT',
     ]);
     for (const doc of ['docs/backend.md', 'docs/client.md', 'docs/faq.md', 'docs/security.md']) {
       for (const [, name] of read(doc).matchAll(/`([A-Z][A-Z0-9_]{3,})`/g)) {
