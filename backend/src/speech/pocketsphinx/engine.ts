@@ -43,11 +43,10 @@ export interface PocketsphinxEngineOptions {
   /** Minimum audio between partial-hypothesis lookups (default 200 ms); partials fire only on change. */
   readonly partialIntervalMs?: number;
   /**
-   * Silence after speech before an utterance ends (default 450 ms; pocketsphinx's own is 500). Lower gives
-   * faster finals but splits sentences at pauses. 450 brings the final's median under 600 ms after the end
-   * of speech at ten sessions on two cores (issue 13) with the same words and utterances as 500 on the
-   * human-speech corpus and the flite sentences; 400 did too, with less room for a reader's pauses
-   * (decision 0047).
+   * Silence after speech before an utterance ends (default 400 ms; pocketsphinx's own is 500). Lower gives
+   * faster finals but splits sentences at longer pauses. 400 brings the final's median to ~510 ms after the
+   * end of speech at ten sessions on two cores (issue 13; 450 gave 581–618 ms, 500 ~611) with the same words
+   * and utterances as 500 on the human-speech corpus and the flite sentences (decision 0047).
    */
   readonly vadPostSpeechMs?: number;
   /**
@@ -102,7 +101,7 @@ const DEFAULT_VOCABULARY_SIZE = 40_000;
 const STREAM_MEMORY_BYTES = 32 * 2 ** 20;
 
 /** See `PocketsphinxEngineOptions.vadPostSpeechMs`. */
-const DEFAULT_VAD_POST_SPEECH_MS = 450;
+const DEFAULT_VAD_POST_SPEECH_MS = 400;
 
 /**
  * What one real-time pocketsphinx stream costs, for sizing the server before the engine exists: its
