@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { StartAck, StopAck, TranscriptRecord } from '@realtime-voice/shared/voice';
 import type { RunningServer } from '../src/server';
-import { parseWav } from '../src/speech';
+import { parseWav } from '../src/audio/wav';
 import { findModelFiles, recognizerConfig } from '../src/speech/sherpa';
 import type { OnlineRecognizer } from '../src/speech/sherpa/sherpa-api';
 import { connectClient } from '../test/support/clients';

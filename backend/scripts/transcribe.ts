@@ -24,7 +24,7 @@ import {
 import { io, webSocketTransport } from 'socket.io-miniprogram';
 import WebSocket from 'ws';
 import { errorMessage } from '../src/errors';
-import { parseWav, requireSpeechFormat } from '../src/speech';
+import { parseWav, requireSpeechFormat } from '../src/audio/wav';
 
 const CHUNK_MS = 100;
 const BYTES_PER_CHUNK = CHUNK_MS * 32;

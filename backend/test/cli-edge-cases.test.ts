@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningServer } from '../src/server';
-import { encodeWav } from '../src/speech';
+import { encodeWav } from '../src/audio/wav';
 import { concat, createFakeEngine, loud, quiet } from './support/fake-engine';
 import { emptyDir, startTestServer, TEST_SECRET } from './support/server';
 import { tokenFor } from './support/tokens';

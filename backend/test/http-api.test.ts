@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { TranscriptRecord } from '@realtime-voice/shared/voice';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server';
-import { encodeWav } from '../src/speech';
+import { encodeWav } from '../src/audio/wav';
 import { connectClient } from './support/clients';
 import { concat, createFakeEngine, loud, quiet } from './support/fake-engine';
 import { callApi } from './support/http';

@@ -8,7 +8,7 @@ import { sign } from 'hono/jwt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config';
 import type { RunningServer } from '../src/server';
-import { encodeWav } from '../src/speech';
+import { encodeWav } from '../src/audio/wav';
 import { concat, loud, quiet } from './support/fake-engine';
 import { callApi } from './support/http';
 import { startTestServer, TEST_SECRET, testEnv } from './support/server';

@@ -8,7 +8,7 @@ import { VOICE_NAMESPACE } from '@realtime-voice/shared/voice';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { RunningServer } from '../src/server';
-import { encodeWav } from '../src/speech';
+import { encodeWav } from '../src/audio/wav';
 import { nextEvent } from './support/events';
 import { concat, loud, quiet } from './support/fake-engine';
 import { startTestServer } from './support/server';

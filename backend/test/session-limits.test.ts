@@ -7,14 +7,9 @@
  */
 import type { StartAck, StopAck, VoiceError } from '@realtime-voice/shared/voice';
 import { afterEach, describe, expect, it } from 'vitest';
+import { encodeWav } from '../src/audio/wav';
 import type { RunningServer } from '../src/server';
-import {
-  abortedError,
-  createPocketsphinxEngine,
-  encodeWav,
-  type SpeechEngine,
-  type SpeechStream,
-} from '../src/speech';
+import { abortedError, createPocketsphinxEngine, type SpeechEngine, type SpeechStream } from '../src/speech';
 import { connectClient, type TestClient } from './support/clients';
 import { nextEvent, until } from './support/events';
 import { chunks, concat, createFakeEngine, loud, quiet } from './support/fake-engine';

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { SpeechError } from '../src/speech';
-import { encodeWav, parseWav, requireSpeechFormat } from '../src/speech/wav';
+import { encodeWav, parseWav, requireSpeechFormat } from '../src/audio/wav';
 
 function pcmOf(samples: number[]): Uint8Array {
   const out = new Uint8Array(samples.length * 2);

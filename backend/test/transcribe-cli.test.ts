@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server';
-import { encodeWav } from '../src/speech';
+import { encodeWav } from '../src/audio/wav';
 import { concat, loud, quiet } from './support/fake-engine';
 import { emptyDir, startTestServer } from './support/server';
 import { tokenFor } from './support/tokens';
