@@ -29,12 +29,12 @@ import {
   DEFAULT_STREAM_MEMORY_BYTES,
   defaultMaxSessions,
   memoryLimitBytes,
-} from './services/admission';
+} from './services/voice/admission';
 import { createHistoryService } from './services/history';
 import { createIdentityService } from './services/identity';
-import { createFileRecognizer } from './services/recognize-file';
+import { createFileRecognizer } from './services/voice/recognize-file';
 import { createStatsService } from './services/stats';
-import { createVoiceSessions, type VoiceSessions } from './services/voice-sessions';
+import { createVoiceSessions, type VoiceSessions } from './services/voice/voice-sessions';
 import { createCutNoticeRegistry } from './socket/cut-notice';
 import { connectRedis, type RedisLink } from './socket/redis-adapter';
 import {

@@ -387,7 +387,7 @@ describe('limits', () => {
     expect(await limit).toMatchObject({ code: 'LIMIT_BYTES' });
     const stopped = await socket.ack<StopAck>('stop');
     // protocol.md §6: "audio beyond the budget is dropped and what was recognised is kept" (mp3 sessions
-    // feed exactly the budget, services/transcription.ts writePcm); PCM drops the whole crossing chunk.
+    // feed exactly the budget, services/voice/transcription.ts writePcm); PCM drops the whole crossing chunk.
     expect(stopped.ok && stopped.records.map((r) => r.text)).toEqual(['utterance 1', 'utterance 2']);
   });
 });

@@ -15,7 +15,7 @@
 import { Hono } from 'hono';
 import type { TranscriptRepository } from '../../db/transcript-repository';
 import { errorMessage } from '../../errors';
-import type { CapacityReport } from '../../services/admission';
+import type { CapacityReport } from '../../services/voice/admission';
 import type { EngineRegistry } from '../../speech';
 
 export interface HealthOptions {

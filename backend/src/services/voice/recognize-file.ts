@@ -7,16 +7,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TranscriptRecord } from '@realtime-voice/shared/voice';
-import { type UploadEncoding, UploadAudioError, uploadToPcm } from '../audio/upload-to-pcm';
-import type { TranscriptRepository } from '../db/transcript-repository';
-import type { Logger } from '../log';
-import type { EngineRegistry } from '../speech';
+import { type UploadEncoding, UploadAudioError, uploadToPcm } from '../../audio/upload-to-pcm';
+import type { TranscriptRepository } from '../../db/transcript-repository';
+import type { Logger } from '../../log';
+import type { EngineRegistry } from '../../speech';
 import type { Admission } from './admission';
 import { chooseEngine } from './engine-choice';
-import { errorCode, ServiceError } from './errors';
+import { errorCode, ServiceError } from '../errors';
 import { Transcription } from './transcription';
 
-export type { UploadEncoding } from '../audio/upload-to-pcm';
+export type { UploadEncoding } from '../../audio/upload-to-pcm';
 
 export interface RecognizeRequest {
   readonly userId: string;
