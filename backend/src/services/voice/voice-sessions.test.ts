@@ -8,8 +8,8 @@ import {
   loud,
   quiet,
 } from '../../../test/support/fake-engine';
-import { type DatabaseHandle, openDatabase } from '../../db/client';
-import { createSqliteTranscriptRepository } from '../../db/transcript-repository';
+import { type DatabaseHandle, openDatabase } from '../../db/sqlite/client';
+import { createSqliteTranscriptRepository } from '../../db/sqlite/transcript-repository';
 import { silentLogger } from '../../log';
 import { createEngineRegistry } from '../../speech';
 import { createVoiceSessions } from './voice-sessions';
