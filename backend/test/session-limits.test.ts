@@ -293,3 +293,20 @@ describe('the start queue', () => {
     expect(created).toBeLessThan(6);
   }, 60_000);
 });
+
+describe('the byte budget', () => {
+  it('SESSION_MAX_BYTES: the audio inside the budget of the chunk that crosses it is still recognised', async () => {
+    // Budget 1 s. 700 ms (utterance 1) then a 400 ms chunk of speech: its first 300 ms fit the budget.
+    const s = await server({ env: { SESSION_MAX_BYTES: String(32 * 1000) } });
+    const socket = await client(s, 'rita');
+    const limit = nextEvent<VoiceError>(socket, 'session-error');
+    await socket.ack<StartAck>('start', {});
+    socket.emit('audio', concat(loud(300), quiet(400)));
+    socket.emit('audio', loud(400));
+    expect(await limit).toMatchObject({ code: 'LIMIT_BYTES' });
+    const stopped = await socket.ack<StopAck>('stop');
+    // protocol.md §6: "audio beyond the budget is dropped and what was recognised is kept" (mp3 sessions
+    // feed exactly the budget, services/voice/transcription.ts writePcm); PCM drops the whole crossing chunk.
+    expect(stopped.ok && stopped.records.map((r) => r.text)).toEqual(['utterance 1', 'utterance 2']);
+  });
+});

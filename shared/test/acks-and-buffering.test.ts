@@ -3,17 +3,9 @@
  * emits, and payloads over the server's maxPayload — against the official server.
  */
 import type { Socket as ServerSocket } from 'socket.io';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClientError } from '../src/socketio/index';
-import {
-  asClientError,
-  client,
-  closeClients,
-  once,
-  startServer,
-  type TestServer,
-  waitFor,
-} from './support/server';
+import { asClientError, client, closeClients, once, startServer, type TestServer, waitFor } from './support/server';
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -226,5 +218,20 @@ describe('payload over maxPayload', () => {
     await expect(pending).rejects.toBeInstanceOf(ClientError);
     await expect(pending).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
     expect(socket.connected).toBe(true);
+  });
+});
+
+// Found by reviewing the client against socket.io-client 4.8 and docs/client.md: each failed before its fix.
+describe('volatile emits with an ack', () => {
+  it('volatile.emitWithAck while offline settles (rejects) instead of pending forever', async () => {
+    server = await startServer();
+    const url = server.url;
+    await server.close();
+    server = undefined;
+    const socket = client(url);
+    // Rejected in the emit itself: a volatile packet is dropped, not buffered.
+    const outcome = socket.volatile.emitWithAck('level', 0.3);
+    await expect(outcome).rejects.toMatchObject({ code: 'DISCONNECTED' });
+    expect(socket.connected).toBe(false);
   });
 });

@@ -88,7 +88,11 @@ export function totalsColumns(table: TranscriptColumns) {
 }
 
 /** The user's rows strictly older than the cursor (all of them without one), for a history page. */
-export function pageWhere(table: TranscriptColumns, userId: string, before: HistoryCursor | undefined): SQL | undefined {
+export function pageWhere(
+  table: TranscriptColumns,
+  userId: string,
+  before: HistoryCursor | undefined,
+): SQL | undefined {
   const older = before
     ? or(
         lt(table.createdAt, before.createdAt),

@@ -52,9 +52,7 @@ export function createMysqlTranscriptRepository(db: MysqlAppDatabase): Transcrip
     },
 
     async delete(userId, id) {
-      const [result] = await db
-        .delete(transcripts)
-        .where(ownRecord(transcripts, userId, id));
+      const [result] = await db.delete(transcripts).where(ownRecord(transcripts, userId, id));
       return result.affectedRows > 0;
     },
 
