@@ -23,6 +23,9 @@ import { openStorage, type Storage } from './db/storage';
 import type { TranscriptRepository } from './db/transcript-repository';
 import { createApp } from './http/app';
 import { createLogger, type Logger } from './log';
+import { createHistoryService } from './services/history';
+import { createIdentityService } from './services/identity';
+import { createStatsService } from './services/stats';
 import {
   type Admission,
   createAdmission,
@@ -30,10 +33,7 @@ import {
   defaultMaxSessions,
   memoryLimitBytes,
 } from './services/voice/admission';
-import { createHistoryService } from './services/history';
-import { createIdentityService } from './services/identity';
 import { createFileRecognizer } from './services/voice/recognize-file';
-import { createStatsService } from './services/stats';
 import { createVoiceSessions, type VoiceSessions } from './services/voice/voice-sessions';
 import { createCutNoticeRegistry } from './socket/cut-notice';
 import { connectRedis, type RedisLink } from './socket/redis-adapter';

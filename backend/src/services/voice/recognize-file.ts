@@ -7,13 +7,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TranscriptRecord } from '@realtime-voice/shared/voice';
-import { type UploadEncoding, UploadAudioError, uploadToPcm } from '../../audio/upload-to-pcm';
+import { UploadAudioError, type UploadEncoding, uploadToPcm } from '../../audio/upload-to-pcm';
 import type { TranscriptRepository } from '../../db/transcript-repository';
 import type { Logger } from '../../log';
 import type { EngineRegistry } from '../../speech';
+import { errorCode, ServiceError } from '../errors';
 import type { Admission } from './admission';
 import { chooseEngine } from './engine-choice';
-import { errorCode, ServiceError } from '../errors';
 import { Transcription } from './transcription';
 
 export type { UploadEncoding } from '../../audio/upload-to-pcm';
