@@ -18,7 +18,7 @@ import type { SpeechEngine, SpeechStream, SpeechStreamListener } from '../src/sp
 import { createTencentEngine } from '../src/speech/tencent';
 import { connectClient, type TestClient } from './support/clients';
 import { nextEvent, until } from './support/events';
-import { concat, createFakeEngine, loud, quiet } from './support/fake-engine';
+import { concat, createFakeEngine, loud } from './support/fake-engine';
 import {
   FAKE_TENCENT_CREDENTIALS,
   type FakeTencentServer,

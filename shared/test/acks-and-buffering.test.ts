@@ -3,9 +3,17 @@
  * emits, and payloads over the server's maxPayload — against the official server.
  */
 import type { Socket as ServerSocket } from 'socket.io';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ClientError } from '../src/socketio/index';
-import { asClientError, client, closeClients, once, startServer, type TestServer, waitFor } from './support/server';
+import {
+  asClientError,
+  client,
+  closeClients,
+  once,
+  startServer,
+  type TestServer,
+  waitFor,
+} from './support/server';
 
 let server: TestServer | undefined;
 afterEach(async () => {

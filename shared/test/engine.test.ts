@@ -5,7 +5,18 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { type ClientError, io, type Manager, webSocketTransport } from '../src/socketio/index';
-import { asClientError, client, closeClients, once, openPacket, type RawServer, startRawServer, startServer, type TestServer, waitFor } from './support/server';
+import {
+  asClientError,
+  client,
+  closeClients,
+  once,
+  openPacket,
+  type RawServer,
+  startRawServer,
+  startServer,
+  type TestServer,
+  waitFor,
+} from './support/server';
 
 let server: TestServer | undefined;
 let raw: RawServer | undefined;

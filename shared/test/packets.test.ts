@@ -4,10 +4,19 @@
  */
 import type { Socket as ServerSocket } from 'socket.io';
 import * as parser from 'socket.io-parser';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type ClientError, io, webSocketTransport } from '../src/socketio/index';
-import { client, closeClients, once, startServer, type TestServer, waitFor, asClientError } from './support/server';
+import {
+  asClientError,
+  client,
+  closeClients,
+  dropConnections,
+  once,
+  startServer,
+  type TestServer,
+  waitFor,
+} from './support/server';
 
 class ManyAttachmentsDecoder extends parser.Decoder {
   constructor() {

@@ -12,7 +12,18 @@ import {
   type Transport,
   webSocketTransport,
 } from '../src/socketio/index';
-import { client, closeClients, once, openPacket, type RawServer, startRawServer, startServer, type TestServer, waitFor, asClientError } from './support/server';
+import {
+  client,
+  closeClients,
+  dropConnections,
+  once,
+  openPacket,
+  type RawServer,
+  startRawServer,
+  startServer,
+  type TestServer,
+  waitFor,
+} from './support/server';
 
 let server: TestServer | undefined;
 let raw: RawServer | undefined;
@@ -453,11 +464,6 @@ describe('reconnection after disconnect() + connect()', () => {
 });
 
 /** Closes every Engine.IO connection on the server side (what a server restart or a proxy does). */
-
-function dropConnections(s: TestServer): void {
-  const engine = s.io.engine as unknown as { clients: Record<string, { close(): void }> };
-  for (const c of Object.values(engine.clients)) c.close();
-}
 
 describe('reconnection when a disconnect listener calls socket.connect()', () => {
   it('keeps reconnecting on later connection losses', async () => {
