@@ -1,11 +1,11 @@
 /**
  * @module drizzle.config — drizzle-kit settings: `npm run db:generate` writes SQL migrations from
- * `src/db/schema.ts` into `drizzle/` (committed; applied by the server at start).
+ * `src/db/sqlite/schema.ts` into `drizzle/` (committed; applied by the server at start).
  */
 import { defineConfig } from 'drizzle-kit';
 
 export default defineConfig({
   dialect: 'sqlite',
-  schema: './src/db/schema.ts',
+  schema: './src/db/sqlite/schema.ts',
   out: './drizzle',
 });

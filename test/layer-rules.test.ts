@@ -225,6 +225,20 @@ const cases: readonly Case[] = [
     expected: imports(3),
   },
   {
+    name: 'a voice service (services/voice/) importing Socket.IO or the socket layer',
+    path: 'backend/src/services/voice/c1.ts',
+    source:
+      "import type { Socket } from 'socket.io';\nimport { attachVoiceNamespace } from '../../socket/voice-namespace';\nexport const x = attachVoiceNamespace;\nexport type S = Socket;\n",
+    expected: imports(2),
+  },
+  {
+    name: 'a dialect folder (db/sqlite/, db/mysql/) importing a service',
+    path: 'backend/src/db/mysql/c1.ts',
+    source:
+      "import { createHistoryService } from '../../services/history';\nexport const x = createHistoryService;\n",
+    expected: imports(1),
+  },
+  {
     name: 'an engine importing the socket layer',
     path: 'backend/src/speech/c1.ts',
     source:

@@ -23,8 +23,8 @@ import {
 } from '@realtime-voice/shared/voice';
 import { io, webSocketTransport } from 'socket.io-miniprogram';
 import WebSocket from 'ws';
+import { parseWav, requireSpeechFormat } from '../src/audio/wav';
 import { errorMessage } from '../src/errors';
-import { parseWav, requireSpeechFormat } from '../src/speech';
 
 const CHUNK_MS = 100;
 const BYTES_PER_CHUNK = CHUNK_MS * 32;

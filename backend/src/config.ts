@@ -42,7 +42,7 @@ export interface Config {
     /** Audio a connection may send at once above that rate (`SOCKET_AUDIO_BURST_SECONDS` of audio). */
     readonly audioBurstBytes: number;
   };
-  /** Admission (services/admission.ts): live sessions per server and user, and the start queue. */
+  /** Admission (services/voice/admission.ts): live sessions per server and user, and the start queue. */
   readonly admission: {
     /** Server-wide live sessions; undefined = derived from the memory limit and the engines' stream cost. */
     readonly maxSessions: number | undefined;

@@ -23,18 +23,18 @@ import { openStorage, type Storage } from './db/storage';
 import type { TranscriptRepository } from './db/transcript-repository';
 import { createApp } from './http/app';
 import { createLogger, type Logger } from './log';
+import { createHistoryService } from './services/history';
+import { createIdentityService } from './services/identity';
+import { createStatsService } from './services/stats';
 import {
   type Admission,
   createAdmission,
   DEFAULT_STREAM_MEMORY_BYTES,
   defaultMaxSessions,
   memoryLimitBytes,
-} from './services/admission';
-import { createHistoryService } from './services/history';
-import { createIdentityService } from './services/identity';
-import { createFileRecognizer } from './services/recognize-file';
-import { createStatsService } from './services/stats';
-import { createVoiceSessions, type VoiceSessions } from './services/voice-sessions';
+} from './services/voice/admission';
+import { createFileRecognizer } from './services/voice/recognize-file';
+import { createVoiceSessions, type VoiceSessions } from './services/voice/voice-sessions';
 import { createCutNoticeRegistry } from './socket/cut-notice';
 import { connectRedis, type RedisLink } from './socket/redis-adapter';
 import {
@@ -47,6 +47,7 @@ import {
 import { createEngineRegistry, type EngineRegistry, type SpeechEngine } from './speech';
 import { CONFIGURED_STREAM_COST, createConfiguredEngines } from './speech/configured-engines';
 import { usableCores } from './speech/cpu-quota';
+import { settlesWithin } from './timeout';
 
 export interface CreateServerOptions {
   readonly config: Config;
@@ -223,7 +224,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
 
   /** Closes one resource at the end of a shutdown, bounded; what it leaves behind goes with the process. */
   const release = async (what: string, end: () => Promise<void>) => {
-    const done = await withinTime(
+    const done = await settlesWithin(
       end().catch((error: unknown) => logger.warn(`${what}.close_failed`, { error: String(error) })),
       RELEASE_MS,
     );
@@ -247,7 +248,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
       // Sessions next: their last utterances are flushed, stored and announced while the database and
       // Redis are still open; then each cut client is told why. Bounded: a stuck engine must not hold the
       // instance past the platform's kill.
-      const flushed = await withinTime(sessions.closeAll(SHUTDOWN_NOTICE), config.shutdownTimeoutMs);
+      const flushed = await settlesWithin(sessions.closeAll(SHUTDOWN_NOTICE), config.shutdownTimeoutMs);
       if (!flushed) {
         // The flush's own notices never came: tell the clients being cut now, before their transport
         // closes, so they know why the session ended (and reconnect elsewhere to start a new one).
@@ -259,7 +260,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
         });
       }
       // With Redis, those last emits are delivered only once Redis stored them: let them out first.
-      if (redis) await withinTime(redis.flush(), REDIS_FLUSH_MS);
+      if (redis) await settlesWithin(redis.flush(), REDIS_FLUSH_MS);
       // Close each transport once it has written what is queued (`io.close()` alone would discard a burst
       // of last results and the notice). Without a Socket.IO DISCONNECT the client sees "transport close"
       // and reconnects by itself; that reason also lets Socket.IO save its session for recovery (in Redis).
@@ -271,7 +272,7 @@ export async function createServer(options: CreateServerOptions): Promise<Runnin
       // little longer. Bounded: a WebSocket whose peer never answers the close handshake would otherwise
       // hold the server's close for ws's 30 s, and an upgraded socket is beyond `closeAllConnections`.
       if ('closeIdleConnections' in httpServer) httpServer.closeIdleConnections();
-      if (!(await withinTime(Promise.all([ioClosed, connectionsEnded]), CONNECTIONS_END_MS))) {
+      if (!(await settlesWithin(Promise.all([ioClosed, connectionsEnded]), CONNECTIONS_END_MS))) {
         if ('closeAllConnections' in httpServer) httpServer.closeAllConnections();
         logger.warn('server.connections_cut', { afterMs: CONNECTIONS_END_MS });
       }
@@ -314,21 +315,7 @@ async function closeTransports(namespace: VoiceNamespace | undefined, timeoutMs:
         socket.conn.close();
       }),
   );
-  if (closed.length > 0) await withinTime(Promise.all(closed), timeoutMs);
-}
-
-/** Resolves true when `work` finished within `ms`, false otherwise (the work goes on in the background). */
-function withinTime(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    work.then(
-      () => true,
-      () => true,
-    ),
-    new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
+  if (closed.length > 0) await settlesWithin(Promise.all(closed), timeoutMs);
 }
 
 function listen(

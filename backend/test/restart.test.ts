@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { StartAck, TranscriptRecord } from '@realtime-voice/shared/voice';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { findMigrationsFolder } from '../src/db/client';
+import { findMigrationsFolder } from '../src/db/migrations-folder';
 import { connectClient } from './support/clients';
 import { nextEvent, until } from './support/events';
 import { chunks, concat, loud, quiet } from './support/fake-engine';

@@ -7,14 +7,9 @@
  */
 import type { StartAck, StopAck, VoiceError } from '@realtime-voice/shared/voice';
 import { afterEach, describe, expect, it } from 'vitest';
+import { encodeWav } from '../src/audio/wav';
 import type { RunningServer } from '../src/server';
-import {
-  abortedError,
-  createPocketsphinxEngine,
-  encodeWav,
-  type SpeechEngine,
-  type SpeechStream,
-} from '../src/speech';
+import { abortedError, createPocketsphinxEngine, type SpeechEngine, type SpeechStream } from '../src/speech';
 import { connectClient, type TestClient } from './support/clients';
 import { nextEvent, until } from './support/events';
 import { chunks, concat, createFakeEngine, loud, quiet } from './support/fake-engine';
@@ -297,4 +292,21 @@ describe('the start queue', () => {
     expect(ms).toBeLessThan(2 * baseline + 1_000);
     expect(created).toBeLessThan(6);
   }, 60_000);
+});
+
+describe('the byte budget', () => {
+  it('SESSION_MAX_BYTES: the audio inside the budget of the chunk that crosses it is still recognised', async () => {
+    // Budget 1 s. 700 ms (utterance 1) then a 400 ms chunk of speech: its first 300 ms fit the budget.
+    const s = await server({ env: { SESSION_MAX_BYTES: String(32 * 1000) } });
+    const socket = await client(s, 'rita');
+    const limit = nextEvent<VoiceError>(socket, 'session-error');
+    await socket.ack<StartAck>('start', {});
+    socket.emit('audio', concat(loud(300), quiet(400)));
+    socket.emit('audio', loud(400));
+    expect(await limit).toMatchObject({ code: 'LIMIT_BYTES' });
+    const stopped = await socket.ack<StopAck>('stop');
+    // protocol.md §6: "audio beyond the budget is dropped and what was recognised is kept" (mp3 sessions
+    // feed exactly the budget, services/voice/transcription.ts writePcm); PCM drops the whole crossing chunk.
+    expect(stopped.ok && stopped.records.map((r) => r.text)).toEqual(['utterance 1', 'utterance 2']);
+  });
 });

@@ -11,8 +11,8 @@ import type { StartAck, StopAck, TranscriptRecord, VoiceError } from '@realtime-
 import { VOICE_NAMESPACE } from '@realtime-voice/shared/voice';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { encodeWav } from '../src/audio/wav';
 import type { RunningServer } from '../src/server';
-import { encodeWav } from '../src/speech';
 import { connectClient, refusal, type TestClient } from './support/clients';
 import { nextEvent, until } from './support/events';
 import { chunks, concat, loud, quiet } from './support/fake-engine';

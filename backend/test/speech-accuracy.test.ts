@@ -11,8 +11,8 @@
 import { readFile } from 'node:fs/promises';
 import type { StartAck, StopAck, TranscriptRecord } from '@realtime-voice/shared/voice';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeWav, parseWav } from '../src/audio/wav';
 import type { RunningServer } from '../src/server';
-import { encodeWav, parseWav } from '../src/speech';
 import { connectClient } from './support/clients';
 import { callApi } from './support/http';
 import {

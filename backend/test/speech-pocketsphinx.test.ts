@@ -4,7 +4,6 @@
  * Bounds were measured on this machine (2 cores) and given a wide margin, so a loaded CI box still passes
  * while a real regression (wrong audio handling, blocked event loop, lost finals) does not.
  */
-
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import {
 import {
   concatWithSilence,
   type FliteVoice,
+  speechBounds,
   streamAtRealTime,
   synthesizeSpeech,
   wordErrorRate,
@@ -379,4 +379,40 @@ describe('pocketsphinx engine without its install', () => {
     await session.stream.flush();
     expect(session.errors).toEqual([]);
   }, 30_000);
+});
+
+// Found by review, failing before its fix: the end of an utterance cut by `stop`.
+describe('pocketsphinx where it used to mislead', () => {
+  describe('pocketsphinx: an utterance ended by stop', () => {
+    let engine: SpeechEngine;
+    beforeAll(() => {
+      engine = createPocketsphinxEngine();
+    });
+    afterAll(async () => {
+      await engine?.close();
+    });
+
+    it('places the end of the last utterance where its speech ended when stop comes right after the last word', async () => {
+      const speech = await synthesizeSpeech('call my mother tomorrow morning', { voice: 'rms' });
+      const audible = speechBounds(speech.pcm)!;
+      // Press-to-talk released as the last word ends: no trailing silence for the detector's hangover.
+      const spoken = speech.pcm.subarray(0, Math.round(audible.endMs * 16) * 2);
+      const audio = concatWithSilence([spoken], { leadMs: 300, tailMs: 0 });
+      const finals: FinalHypothesis[] = [];
+      const stream = await engine.createStream(
+        { sampleRate: 16_000, language: 'en-US' },
+        { onPartial: () => undefined, onFinal: (final) => finals.push(final), onError: () => undefined },
+      );
+      stream.write(audio.pcm);
+      await stream.flush();
+      expect(finals.map((final) => final.text)).toEqual(['call my mother tomorrow morning']);
+      const segment = audio.segments[0]!;
+      // Today endMs is the stream position minus the 500 ms hangover the detector never got to see, so the
+      // stored record's audioMs (and the stats' audio seconds) lose half a second per stop.
+      expect(finals[0]!.endMs).toBeGreaterThanOrEqual(segment.speechEndMs - 150);
+      expect(finals[0]!.endMs - finals[0]!.startMs).toBeGreaterThanOrEqual(
+        segment.speechEndMs - segment.speechStartMs - 150,
+      );
+    }, 30_000);
+  });
 });

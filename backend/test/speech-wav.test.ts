@@ -3,8 +3,8 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { encodeWav, parseWav, requireSpeechFormat } from '../src/audio/wav';
 import { SpeechError } from '../src/speech';
-import { encodeWav, parseWav, requireSpeechFormat } from '../src/speech/wav';
 
 function pcmOf(samples: number[]): Uint8Array {
   const out = new Uint8Array(samples.length * 2);

@@ -228,3 +228,18 @@ describe('payload over maxPayload', () => {
     expect(socket.connected).toBe(true);
   });
 });
+
+// Found by reviewing the client against socket.io-client 4.8 and docs/client.md: each failed before its fix.
+describe('volatile emits with an ack', () => {
+  it('volatile.emitWithAck while offline settles (rejects) instead of pending forever', async () => {
+    server = await startServer();
+    const url = server.url;
+    await server.close();
+    server = undefined;
+    const socket = client(url);
+    // Rejected in the emit itself: a volatile packet is dropped, not buffered.
+    const outcome = socket.volatile.emitWithAck('level', 0.3);
+    await expect(outcome).rejects.toMatchObject({ code: 'DISCONNECTED' });
+    expect(socket.connected).toBe(false);
+  });
+});

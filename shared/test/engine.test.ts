@@ -2,7 +2,7 @@
  * Engine.IO v4 over WebSocket against the official server: handshake, request path, pings, heartbeat
  * watchdog, connection timeout, transport availability.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { type ClientError, io, type Manager, webSocketTransport } from '../src/socketio/index';
 import {
@@ -15,6 +15,7 @@ import {
   startRawServer,
   startServer,
   type TestServer,
+  waitFor,
 } from './support/server';
 
 let server: TestServer | undefined;
@@ -201,5 +202,51 @@ describe('engine', () => {
     await once(socket.io, 'reconnect_failed');
     expect(errors.length).toBe(3);
     expect(errors.every((e) => e.code === 'TRANSPORT_ERROR')).toBe(true);
+  });
+});
+
+// Found by reviewing the client against socket.io-client 4.8 and docs/client.md: each failed before its fix.
+describe('path option', () => {
+  it("path '/socket.io' (no trailing slash, as socket.io-client accepts it) connects", async () => {
+    server = await startServer();
+    const socket = client(server.url, { path: '/socket.io' });
+    await once(socket, 'connect', 2000);
+  });
+
+  it('a custom server path given without trailing slash connects', async () => {
+    server = await startServer({ path: '/voice/socket.io' });
+    const socket = client(server.url, { path: '/voice/socket.io' });
+    await once(socket, 'connect', 2000);
+  });
+});
+
+describe('heartbeat deadline passed on the wall clock, connection alive', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  it('an emit made then is delivered (not parked in the offline buffer of a live connection)', async () => {
+    server = await startServer({ pingInterval: 200, pingTimeout: 5000 });
+    const got: string[] = [];
+    server.io.on('connection', (s) => {
+      s.onAny((ev: string) => got.push(ev));
+      s.on('late', (cb: (v: string) => void) => cb('ok'));
+    });
+    const socket = client(server.url);
+    await once(socket, 'connect');
+    // The device clock jumps forward (network time sync) or timers were late after a suspension:
+    // Date.now() is past pingInterval + pingTimeout, the watchdog timer has not fired.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 60_000);
+    const late = socket.emitWithAck('late').then(
+      (v) => v,
+      (e: unknown) => asClientError(e).code,
+    );
+    vi.useRealTimers();
+    // The server keeps pinging, so the old connection would live on with the emit parked; instead it was
+    // closed at once and the emit goes out on the new one.
+    await waitFor(() => got.includes('late'), 3000, '"late" on the server');
+    expect(await late).toBe('ok');
+    socket.emit('next');
+    await waitFor(() => got.includes('next'), 2000, '"next" on the server');
   });
 });

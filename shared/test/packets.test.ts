@@ -7,7 +7,16 @@ import * as parser from 'socket.io-parser';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type ClientError, io, webSocketTransport } from '../src/socketio/index';
-import { client, closeClients, once, startServer, type TestServer, waitFor } from './support/server';
+import {
+  asClientError,
+  client,
+  closeClients,
+  dropConnections,
+  once,
+  startServer,
+  type TestServer,
+  waitFor,
+} from './support/server';
 
 class ManyAttachmentsDecoder extends parser.Decoder {
   constructor() {
@@ -318,5 +327,92 @@ describe('late ack replies', () => {
     reply('too late');
     expect(errors.map((e) => e.code)).toEqual(['DISCONNECTED']);
     await once(socket, 'connect');
+  });
+});
+
+// Found by reviewing the client against socket.io-client 4.8 and docs/client.md: each failed before its fix.
+type AuthCallback = (data: Record<string, unknown>) => void;
+
+describe('a namespace CONNECT that could not be sent', () => {
+  it('auth function threw: socket.connect() (the documented remedy) connects once auth works', async () => {
+    server = await startServer();
+    let calls = 0;
+    const socket = client(server.url, {
+      auth: (cb: AuthCallback) => {
+        if (calls++ === 0) throw new Error('token not loaded yet');
+        cb({ token: 'ok' });
+      },
+    });
+    const [err] = await once(socket, 'connect_error');
+    expect(asClientError(err).code).toBe('CONNECT_REFUSED');
+    // docs/client.md: "Fix the credentials ..., then call socket.connect() again".
+    socket.connect();
+    await once(socket, 'connect', 2000);
+    expect(socket.connected).toBe(true);
+  });
+
+  it('auth over maxPayload: after a smaller auth, socket.connect() connects', async () => {
+    server = await startServer({ maxHttpBufferSize: 1000 });
+    const socket = client(server.url, { auth: { token: 'x'.repeat(2000) } });
+    const [err] = await once(socket, 'connect_error');
+    expect(asClientError(err).code).toBe('PAYLOAD_TOO_LARGE');
+    socket.auth = { token: 'ok' };
+    // socket.io-client's documented pattern: an inactive socket needs connect(); an active one retries.
+    if (!socket.active) socket.connect();
+    await once(socket, 'connect', 2000);
+    expect(socket.connected).toBe(true);
+  });
+});
+
+describe('auth function answering late', () => {
+  it('a callback from a previous connection does not send a second namespace CONNECT', async () => {
+    server = await startServer();
+    server.io.on('connection', (s) => s.on('sync', (cb: () => void) => cb()));
+    const pending: AuthCallback[] = [];
+    const socket = client(server.url, { auth: (cb: AuthCallback) => void pending.push(cb) });
+    let connects = 0;
+    let disconnects = 0;
+    socket.on('connect', () => connects++);
+    socket.on('disconnect', () => disconnects++);
+    await waitFor(() => pending.length === 1, 5000, 'first auth call');
+    // The server restarts the Engine.IO connection while the token is still being fetched.
+    dropConnections(server);
+    await waitFor(() => pending.length === 2, 5000, 'auth call on the new connection');
+    // Both fetches finish now: the stale one belongs to a connection that is gone.
+    (pending[0] as AuthCallback)({ token: 'old' });
+    (pending[1] as AuthCallback)({ token: 'new' });
+    await once(socket, 'connect');
+    // One round trip: the server has handled every packet sent before, a second CONNECT included.
+    await socket.timeout(2000).emitWithAck('sync');
+    expect(connects).toBe(1);
+    expect(disconnects).toBe(0);
+    expect(server.io.of('/').sockets.size).toBe(1);
+    const [serverSocket] = Array.from(server.io.of('/').sockets.values());
+    expect(serverSocket?.handshake.auth).toEqual({ token: 'new' });
+  });
+});
+
+describe('emitter', () => {
+  it('once(ev, f) after on(ev, f): the permanent listener survives the once one', async () => {
+    server = await startServer();
+    server.io.on('connection', (s) => {
+      s.on('go', () => {
+        s.emit('x');
+        s.emit('x');
+        s.emit('x');
+        s.emit('done');
+      });
+    });
+    const socket = client(server.url);
+    await once(socket, 'connect');
+    let calls = 0;
+    const f = () => calls++;
+    socket.on('x', f);
+    socket.once('x', f);
+    socket.emit('go');
+    await once(socket, 'done');
+    // 2 (on + once) + 1 + 1, as with socket.io-client's component-emitter.
+    expect(calls).toBe(4);
+    expect(socket.listeners('x')).toEqual([f]);
   });
 });

@@ -15,6 +15,7 @@ import {
 import {
   client,
   closeClients,
+  dropConnections,
   once,
   openPacket,
   type RawServer,
@@ -427,5 +428,56 @@ describe('lifecycle', () => {
     expect(socket.connected).toBe(true);
     socket.disconnect();
     expect(life.subscribed()).toBe(0);
+  });
+});
+
+// Found by reviewing the client against socket.io-client 4.8 and docs/client.md: each failed before its fix.
+describe('reconnection after disconnect() + connect()', () => {
+  it('starts a fresh backoff cycle (socket.io-client resets the backoff on close)', async () => {
+    const dead = await startServer();
+    const url = dead.url;
+    await dead.close();
+    const socket = client(url, {
+      reconnectionAttempts: 3,
+      reconnectionDelay: 30,
+      reconnectionDelayMax: 30,
+      randomizationFactor: 0,
+    });
+    let errors = 0;
+    let restarted = false;
+    const after: number[] = [];
+    const failed = once(socket.io, 'reconnect_failed', 5000);
+    socket.io.on('reconnect_attempt', (n) => {
+      if (restarted) after.push(n);
+    });
+    socket.io.on('reconnect_error', () => {
+      // During the backoff before attempt 3, the user presses "retry": disconnect and connect again.
+      if (++errors === 2 && !restarted) {
+        restarted = true;
+        socket.disconnect();
+        socket.connect();
+      }
+    });
+    await failed;
+    expect(after).toEqual([1, 2, 3]);
+  });
+});
+
+/** Closes every Engine.IO connection on the server side (what a server restart or a proxy does). */
+
+describe('reconnection when a disconnect listener calls socket.connect()', () => {
+  it('keeps reconnecting on later connection losses', async () => {
+    server = await startServer();
+    const socket = client(server.url);
+    await once(socket, 'connect');
+    // A common pattern (StackOverflow, many apps): reconnect by hand on any disconnect.
+    socket.on('disconnect', () => socket.connect());
+    dropConnections(server);
+    await once(socket, 'connect');
+    // The listener reconnected: no backoff attempt may still be scheduled behind its back.
+    expect(socket.io.reconnecting).toBe(false);
+    dropConnections(server);
+    await once(socket, 'connect', 3000);
+    expect(socket.connected).toBe(true);
   });
 });

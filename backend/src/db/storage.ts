@@ -4,10 +4,11 @@
  * configured (several instances). Nothing above this module knows which one it got.
  */
 import type { Config } from '../config';
-import { openDatabase } from './client';
-import { openMysqlDatabase } from './client-mysql';
-import { createSqliteTranscriptRepository, type TranscriptRepository } from './transcript-repository';
-import { createMysqlTranscriptRepository } from './transcript-repository-mysql';
+import { openMysqlDatabase } from './mysql/client';
+import { createMysqlTranscriptRepository } from './mysql/transcript-repository';
+import { openDatabase } from './sqlite/client';
+import { createSqliteTranscriptRepository } from './sqlite/transcript-repository';
+import type { TranscriptRepository } from './transcript-repository';
 
 export interface Storage {
   readonly dialect: 'sqlite' | 'mysql';

@@ -6,15 +6,17 @@ import type { TranscriptRecord } from '@realtime-voice/shared/voice';
 import mysql from 'mysql2/promise';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mysqlUnavailable, type TestMysqlDatabase, testMysqlDatabase } from '../../test/support/services';
-import { type DatabaseHandle, findMigrationsFolder, openDatabase } from './client';
+import { findMigrationsFolder } from './migrations-folder';
 import {
   DatabaseError,
   type MysqlDatabaseHandle,
   migrationLockName,
   openMysqlDatabase,
-} from './client-mysql';
-import { createSqliteTranscriptRepository, type TranscriptRepository } from './transcript-repository';
-import { createMysqlTranscriptRepository } from './transcript-repository-mysql';
+} from './mysql/client';
+import { createMysqlTranscriptRepository } from './mysql/transcript-repository';
+import { type DatabaseHandle, openDatabase } from './sqlite/client';
+import { createSqliteTranscriptRepository } from './sqlite/transcript-repository';
+import type { TranscriptRepository } from './transcript-repository';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -1,12 +1,13 @@
 /**
- * @module transcript-repository — the only data access of the app. Services depend on the
- * `TranscriptRepository` interface, so another database (MySQL on Cloud Hosting) can be added as a second
- * implementation without touching them. Every method is async for that reason, even though SQLite is not.
+ * @module transcript-repository — the only data access of the app: the `TranscriptRepository` interface
+ * services depend on, the row → record mapping, and the query pieces both dialects build alike. The
+ * implementations sit beside it, one folder per dialect (`sqlite/`, `mysql/`: client, schema, repository),
+ * so services never know which database they got. Every method is async because MySQL is, even though
+ * SQLite is not.
  */
 import type { TranscriptRecord } from '@realtime-voice/shared/voice';
-import { and, type Column, desc, eq, gte, lt, or, type SQL, sql } from 'drizzle-orm';
-import type { AppDatabase } from './client';
-import { type TranscriptRow, transcripts } from './schema';
+import { and, type Column, eq, lt, or, type SQL, sql } from 'drizzle-orm';
+import type { TranscriptRow } from './sqlite/schema';
 
 /** A position in a user's history: records strictly older than this one come next. */
 export interface HistoryCursor {
@@ -66,94 +67,45 @@ export interface TranscriptRepository {
   ping(): Promise<void>;
 }
 
-/**
- * The SQLite implementation (drizzle + better-sqlite3).
- *
- * @example
- * const repository = createSqliteTranscriptRepository(openDatabase({ path: ':memory:' }).db);
- */
-export function createSqliteTranscriptRepository(db: AppDatabase): TranscriptRepository {
-  const totalsColumns = {
-    records: sql<number>`count(*)`.mapWith(Number),
-    audioMs: sql<number>`coalesce(sum(${transcripts.audioMs}), 0)`.mapWith(Number),
-    averageLatencyMs: sql<number | null>`avg(${transcripts.latencyMs})`,
-  };
+// Shared by both dialects: their tables have the same columns and their rows the same shape.
 
+/** The columns the shared query pieces read (each dialect's `transcripts` table has them). */
+export interface TranscriptColumns {
+  readonly id: Column;
+  readonly userId: Column;
+  readonly audioMs: Column;
+  readonly latencyMs: Column;
+  readonly createdAt: Column;
+}
+
+/** Count, audio and average latency of the selected rows (AVG is rounded by {@link roundTotals}). */
+export function totalsColumns(table: TranscriptColumns) {
   return {
-    async insert(record) {
-      db.insert(transcripts)
-        .values({ ...record, createdAt: Date.parse(record.createdAt) })
-        .run();
-    },
-
-    async list(userId, { limit, before }) {
-      const older = before
-        ? or(
-            lt(transcripts.createdAt, before.createdAt),
-            and(eq(transcripts.createdAt, before.createdAt), lt(transcripts.id, before.id)),
-          )
-        : undefined;
-      // One extra row tells whether another page exists without a count query.
-      const rows = db
-        .select()
-        .from(transcripts)
-        .where(and(eq(transcripts.userId, userId), older))
-        .orderBy(desc(transcripts.createdAt), desc(transcripts.id))
-        .limit(limit + 1)
-        .all();
-      return pageOf(rows, limit);
-    },
-
-    async get(userId, id) {
-      const row = db
-        .select()
-        .from(transcripts)
-        .where(and(eq(transcripts.userId, userId), eq(transcripts.id, id)))
-        .get();
-      return row ? toRecord(row) : undefined;
-    },
-
-    async delete(userId, id) {
-      const result = db
-        .delete(transcripts)
-        .where(and(eq(transcripts.userId, userId), eq(transcripts.id, id)))
-        .run();
-      return result.changes > 0;
-    },
-
-    async stats(userId, { since, offsets }) {
-      const mine = eq(transcripts.userId, userId);
-      const totals = db.select(totalsColumns).from(transcripts).where(mine).get();
-      const byEngine = db
-        .select({ engine: transcripts.engine, ...totalsColumns })
-        .from(transcripts)
-        .where(mine)
-        .groupBy(transcripts.engine)
-        .orderBy(desc(sql`count(*)`), transcripts.engine)
-        .all();
-      const local = localTime(transcripts.createdAt, offsets);
-      const day = sql<string>`strftime('%Y-%m-%d', (${local}) / 1000, 'unixepoch')`;
-      const byDay = db
-        .select({ day, ...totalsColumns })
-        .from(transcripts)
-        .where(and(mine, gte(transcripts.createdAt, since)))
-        .groupBy(day)
-        .orderBy(desc(day))
-        .all();
-      return {
-        totals: roundTotals(totals ?? EMPTY_TOTALS),
-        byEngine: byEngine.map(roundTotals),
-        byDay: byDay.map(roundTotals),
-      };
-    },
-
-    async ping() {
-      db.run(sql`select 1`);
-    },
+    records: sql<number>`count(*)`.mapWith(Number),
+    audioMs: sql<number>`coalesce(sum(${table.audioMs}), 0)`.mapWith(Number),
+    averageLatencyMs: sql<number | null>`avg(${table.latencyMs})`,
   };
 }
 
-// Shared by both dialects (the MySQL repository imports them): their rows have the same shape.
+/** The user's rows strictly older than the cursor (all of them without one), for a history page. */
+export function pageWhere(
+  table: TranscriptColumns,
+  userId: string,
+  before: HistoryCursor | undefined,
+): SQL | undefined {
+  const older = before
+    ? or(
+        lt(table.createdAt, before.createdAt),
+        and(eq(table.createdAt, before.createdAt), lt(table.id, before.id)),
+      )
+    : undefined;
+  return and(eq(table.userId, userId), older);
+}
+
+/** One record of one user (another user's id finds nothing). */
+export function ownRecord(table: TranscriptColumns, userId: string, id: string): SQL | undefined {
+  return and(eq(table.userId, userId), eq(table.id, id));
+}
 
 /**
  * `column` (ms since the epoch) shifted into local time: `column + CASE WHEN column < t1 THEN o0 … END`.

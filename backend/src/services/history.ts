@@ -12,7 +12,11 @@ export const HISTORY_DEFAULT_LIMIT = 20;
 export const HISTORY_MAX_LIMIT = 100;
 
 export interface HistoryService {
-  list(userId: string, options: { readonly limit?: number; readonly before?: string }): Promise<HistoryPage>;
+  /** `limit` as a number or as the query's text; either way {@link historyLimit} checks it. */
+  list(
+    userId: string,
+    options: { readonly limit?: number | string; readonly before?: string },
+  ): Promise<HistoryPage>;
   /** Throws NOT_FOUND for unknown ids and other users' records alike (existence is not revealed). */
   get(userId: string, id: string): Promise<TranscriptRecord>;
   delete(userId: string, id: string): Promise<void>;
@@ -25,10 +29,8 @@ export interface HistoryService {
  */
 export function createHistoryService(repository: TranscriptRepository): HistoryService {
   return {
-    async list(userId, { limit = HISTORY_DEFAULT_LIMIT, before }) {
-      if (!Number.isInteger(limit) || limit < 1 || limit > HISTORY_MAX_LIMIT) {
-        throw new ServiceError('BAD_LIMIT', `limit must be a whole number from 1 to ${HISTORY_MAX_LIMIT}`);
-      }
+    async list(userId, { limit: requested, before }) {
+      const limit = historyLimit(requested);
       const cursor = before === undefined ? undefined : decodeCursor(before);
       const page = await repository.list(userId, { limit, ...(cursor ? { before: cursor } : {}) });
       return { records: page.records, nextCursor: page.next ? encodeCursor(page.next) : null };
@@ -46,6 +48,20 @@ export function createHistoryService(repository: TranscriptRepository): HistoryS
       if (id.trim() !== id || !(await repository.delete(userId, id))) throw notFound(id);
     },
   };
+}
+
+/**
+ * The one check of a page size: a whole number from 1 to {@link HISTORY_MAX_LIMIT}, given as a number or
+ * as text of digits only (`1e1`, `0x10`, ` 5` are refused, not converted); absent → the default.
+ * Anything else → 400 `BAD_LIMIT`.
+ */
+export function historyLimit(value: number | string | undefined): number {
+  if (value === undefined) return HISTORY_DEFAULT_LIMIT;
+  const limit = typeof value === 'number' ? value : /^\d{1,4}$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(limit) || limit < 1 || limit > HISTORY_MAX_LIMIT) {
+    throw new ServiceError('BAD_LIMIT', `limit must be a whole number from 1 to ${HISTORY_MAX_LIMIT}`);
+  }
+  return limit;
 }
 
 export function encodeCursor(cursor: HistoryCursor): string {

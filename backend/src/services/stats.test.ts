@@ -1,7 +1,7 @@
 import type { TranscriptRecord } from '@realtime-voice/shared/voice';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type DatabaseHandle, openDatabase } from '../db/client';
-import { createSqliteTranscriptRepository } from '../db/transcript-repository';
+import { type DatabaseHandle, openDatabase } from '../db/sqlite/client';
+import { createSqliteTranscriptRepository } from '../db/sqlite/transcript-repository';
 import { createStatsService } from './stats';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');

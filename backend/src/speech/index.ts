@@ -36,4 +36,3 @@ export {
   type TencentCredentials,
   type TencentEngineOptions,
 } from './tencent';
-export { encodeWav, parseWav, requireSpeechFormat, type WavAudio } from './wav';

@@ -12,7 +12,7 @@ import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parseWav, requireSpeechFormat } from '../../src/speech/wav';
+import { parseWav, requireSpeechFormat } from '../../src/audio/wav';
 
 const run = promisify(execFile);
 

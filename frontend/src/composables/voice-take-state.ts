@@ -1,7 +1,7 @@
 /**
  * @module voice-take-state — the life of one take (press → recording → results) as a state machine, kept
  * apart from its effects (microphone, socket, store) so every rule is in one table and testable alone.
- * The model is the backend's `services/session-state.ts`; `useRealtimeVoice` runs the effects.
+ * The model is the backend's `services/voice/session-state.ts`; `useRealtimeVoice` runs the effects.
  *
  *   idle ─press─▶ starting ─started─▶ recording ─release─▶ stopping ─stop ack─▶ idle
  *                    │ (failed, abort)       │ (abort)          └─file─▶ uploading ─answer─▶ idle

@@ -151,6 +151,12 @@ export function client<L extends EventsMap<L> = DefaultEventsMap, E extends Even
   return socket;
 }
 
+/** Drops every engine.io connection from the server side, as a network loss would. */
+export function dropConnections(s: TestServer): void {
+  const engine = s.io.engine as unknown as { clients: Record<string, { close(): void }> };
+  for (const c of Object.values(engine.clients)) c.close();
+}
+
 /** Closes every client created by `client()`. */
 export function closeClients(): void {
   for (const socket of clients) {

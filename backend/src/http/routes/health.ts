@@ -15,8 +15,9 @@
 import { Hono } from 'hono';
 import type { TranscriptRepository } from '../../db/transcript-repository';
 import { errorMessage } from '../../errors';
-import type { CapacityReport } from '../../services/admission';
+import type { CapacityReport } from '../../services/voice/admission';
 import type { EngineRegistry } from '../../speech';
+import { withTimeout } from '../../timeout';
 
 export interface HealthOptions {
   readonly engines: EngineRegistry;
@@ -112,20 +113,12 @@ async function timed(
   failure: string,
 ): Promise<CheckResult> {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
+    await withTimeout(check(), timeoutMs);
     return { ok: true, ms: Math.round(performance.now() - started) };
   } catch (error) {
     // The reason is for operators; it names no secret (drivers' messages carry no passwords).
     const reason = errorMessage(error);
     return { ok: false, ms: Math.round(performance.now() - started), message: `${failure}: ${reason}` };
-  } finally {
-    clearTimeout(timer);
   }
 }

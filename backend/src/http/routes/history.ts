@@ -14,13 +14,11 @@ export function historyRoutes(history: HistoryService) {
       '/',
       validator('query', (query) => {
         const { limit, before } = query;
-        if (limit !== undefined && (typeof limit !== 'string' || !/^\d{1,4}$/.test(limit))) {
-          throw new ServiceError('BAD_LIMIT', 'limit must be a whole number from 1 to 100');
-        }
         if (before !== undefined && typeof before !== 'string') {
           throw new ServiceError('BAD_CURSOR', 'before must appear once');
         }
-        return { limit: limit === undefined ? undefined : Number(limit), before };
+        // The service checks limit (historyLimit); a repeated one reaches it as its values joined, no number.
+        return { limit: Array.isArray(limit) ? limit.join(',') : limit, before };
       }),
       async (c) => {
         const { limit, before } = c.req.valid('query');

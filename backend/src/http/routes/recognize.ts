@@ -8,7 +8,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ServiceError } from '../../services/errors';
-import type { FileRecognizer, UploadEncoding } from '../../services/recognize-file';
+import type { FileRecognizer, UploadEncoding } from '../../services/voice/recognize-file';
 import type { AppEnv } from '../env';
 import { errorResponse } from '../errors';
 

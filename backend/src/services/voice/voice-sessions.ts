@@ -31,10 +31,11 @@ import type {
   TranscriptRecord,
   VoiceError,
 } from '@realtime-voice/shared/voice';
-import type { TranscriptRepository } from '../db/transcript-repository';
-import { CodedError, errorCode } from '../errors';
-import type { Logger } from '../log';
-import type { EngineRegistry } from '../speech';
+import type { TranscriptRepository } from '../../db/transcript-repository';
+import { CodedError, errorCode } from '../../errors';
+import type { Logger } from '../../log';
+import type { EngineRegistry } from '../../speech';
+import { createTokenBucket } from '../token-bucket';
 import { type Admission, createAdmission, type Slot } from './admission';
 import { chooseEngine } from './engine-choice';
 import {
@@ -45,7 +46,6 @@ import {
   startingState,
   transition,
 } from './session-state';
-import { createTokenBucket } from './token-bucket';
 import { Transcription } from './transcription';
 
 /** Where a connection's session events go (the Socket.IO layer implements it). */

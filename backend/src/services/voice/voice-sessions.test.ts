@@ -7,11 +7,11 @@ import {
   type FakeEngine,
   loud,
   quiet,
-} from '../../test/support/fake-engine';
-import { type DatabaseHandle, openDatabase } from '../db/client';
-import { createSqliteTranscriptRepository } from '../db/transcript-repository';
-import { silentLogger } from '../log';
-import { createEngineRegistry } from '../speech';
+} from '../../../test/support/fake-engine';
+import { type DatabaseHandle, openDatabase } from '../../db/sqlite/client';
+import { createSqliteTranscriptRepository } from '../../db/sqlite/transcript-repository';
+import { silentLogger } from '../../log';
+import { createEngineRegistry } from '../../speech';
 import { createVoiceSessions } from './voice-sessions';
 
 let db: DatabaseHandle | undefined;

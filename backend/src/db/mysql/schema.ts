@@ -1,6 +1,6 @@
 /**
- * @module schema-mysql — the MySQL twin of `schema.ts` (same table, same columns, same index), for the
- * shared database of several instances. Change both together, then generate both migrations (in `backend/`):
+ * @module mysql/schema — the MySQL twin of `../sqlite/schema.ts` (same table, same columns, same index),
+ * for the shared database of several instances. Change both together, then generate both migrations (in `backend/`):
  * `npx drizzle-kit generate` (SQLite → `drizzle/`) and `npx drizzle-kit generate --config
  * drizzle-mysql.config.ts` (MySQL → `drizzle-mysql/`); commit them, never hand-edit them.
  */

@@ -1,13 +1,13 @@
 /**
- * @module client — opens the SQLite database (better-sqlite3), tunes it, and applies the committed
+ * @module sqlite/client — opens the SQLite database (better-sqlite3), tunes it, and applies the committed
  * migrations from `backend/drizzle/` so every start leaves the schema current.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { findMigrationsFolder } from '../migrations-folder';
 import * as schema from './schema';
 
 export type AppDatabase = BetterSQLite3Database<typeof schema>;
@@ -22,7 +22,7 @@ export interface DatabaseHandle {
 export interface OpenDatabaseOptions {
   /** Absolute file path or `:memory:`. */
   readonly path: string;
-  /** Override where migrations are read from (default: found next to this module, see below). */
+  /** Override where migrations are read from (default: `findMigrationsFolder()`, from `../migrations-folder`). */
   readonly migrationsFolder?: string;
 }
 
@@ -47,25 +47,5 @@ export function openDatabase(options: OpenDatabaseOptions): DatabaseHandle {
   } catch (error) {
     sqlite.close();
     throw error;
-  }
-}
-
-/**
- * The committed migrations live in `backend/drizzle/`. This module runs from `src/db/` (tsx, vitest) or
- * from a bundle in `dist/` (container), so walk up from here until the folder is found.
- */
-export function findMigrationsFolder(
-  start: string = dirname(fileURLToPath(import.meta.url)),
-  /** `drizzle` (SQLite) or `drizzle-mysql` (MySQL). */
-  name = 'drizzle',
-): string {
-  let dir = start;
-  for (;;) {
-    const candidate = join(dir, name);
-    if (existsSync(join(candidate, 'meta', '_journal.json'))) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir)
-      throw new Error(`migrations folder (${name}/meta/_journal.json) not found above ${start}`);
-    dir = parent;
   }
 }

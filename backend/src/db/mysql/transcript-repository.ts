@@ -1,32 +1,31 @@
 /**
- * @module transcript-repository-mysql — the MySQL implementation of `TranscriptRepository` (drizzle +
+ * @module mysql/transcript-repository — the MySQL implementation of `TranscriptRepository` (drizzle +
  * mysql2), for the database that several instances share. Same behaviour as the SQLite one, checked by the
  * same tests: newest-first pages with an `(createdAt, id)` cursor, per-user access, totals per engine and
  * per local day of the caller's time zone.
  */
-import { and, desc, eq, gte, lt, or, sql } from 'drizzle-orm';
-import type { MysqlAppDatabase } from './client-mysql';
-import { transcripts } from './schema-mysql';
+import { and, desc, eq, gte, sql } from 'drizzle-orm';
 import {
   EMPTY_TOTALS,
   localTime,
+  ownRecord,
   pageOf,
+  pageWhere,
   roundTotals,
   type TranscriptRepository,
   toRecord,
-} from './transcript-repository';
+  totalsColumns,
+} from '../transcript-repository';
+import type { MysqlAppDatabase } from './client';
+import { transcripts } from './schema';
 
 /**
  * @example
  * const repository = createMysqlTranscriptRepository((await openMysqlDatabase({ settings })).db);
  */
 export function createMysqlTranscriptRepository(db: MysqlAppDatabase): TranscriptRepository {
-  // mysql2 returns SUM and AVG as DECIMAL strings: map them to numbers.
-  const totalsColumns = {
-    records: sql<number>`count(*)`.mapWith(Number),
-    audioMs: sql<number>`coalesce(sum(${transcripts.audioMs}), 0)`.mapWith(Number),
-    averageLatencyMs: sql<number | null>`avg(${transcripts.latencyMs})`,
-  };
+  // mysql2 returns SUM and AVG as DECIMAL strings: the shared columns map them to numbers.
+  const totals = totalsColumns(transcripts);
 
   return {
     async insert(record) {
@@ -34,16 +33,10 @@ export function createMysqlTranscriptRepository(db: MysqlAppDatabase): Transcrip
     },
 
     async list(userId, { limit, before }) {
-      const older = before
-        ? or(
-            lt(transcripts.createdAt, before.createdAt),
-            and(eq(transcripts.createdAt, before.createdAt), lt(transcripts.id, before.id)),
-          )
-        : undefined;
       const rows = await db
         .select()
         .from(transcripts)
-        .where(and(eq(transcripts.userId, userId), older))
+        .where(pageWhere(transcripts, userId, before))
         .orderBy(desc(transcripts.createdAt), desc(transcripts.id))
         .limit(limit + 1);
       return pageOf(rows, limit);
@@ -53,23 +46,21 @@ export function createMysqlTranscriptRepository(db: MysqlAppDatabase): Transcrip
       const [row] = await db
         .select()
         .from(transcripts)
-        .where(and(eq(transcripts.userId, userId), eq(transcripts.id, id)))
+        .where(ownRecord(transcripts, userId, id))
         .limit(1);
       return row ? toRecord(row) : undefined;
     },
 
     async delete(userId, id) {
-      const [result] = await db
-        .delete(transcripts)
-        .where(and(eq(transcripts.userId, userId), eq(transcripts.id, id)));
+      const [result] = await db.delete(transcripts).where(ownRecord(transcripts, userId, id));
       return result.affectedRows > 0;
     },
 
     async stats(userId, { since, offsets }) {
       const mine = eq(transcripts.userId, userId);
-      const [totals] = await db.select(totalsColumns).from(transcripts).where(mine);
+      const [all] = await db.select(totals).from(transcripts).where(mine);
       const byEngine = await db
-        .select({ engine: transcripts.engine, ...totalsColumns })
+        .select({ engine: transcripts.engine, ...totals })
         .from(transcripts)
         .where(mine)
         .groupBy(transcripts.engine)
@@ -78,13 +69,13 @@ export function createMysqlTranscriptRepository(db: MysqlAppDatabase): Transcrip
       const local = localTime(transcripts.createdAt, offsets);
       const day = sql<string>`date_format(date_add('1970-01-01', interval floor((${local}) / 1000) second), '%Y-%m-%d')`;
       const byDay = await db
-        .select({ day, ...totalsColumns })
+        .select({ day, ...totals })
         .from(transcripts)
         .where(and(mine, gte(transcripts.createdAt, since)))
         .groupBy(day)
         .orderBy(desc(day));
       return {
-        totals: roundTotals(totals ?? EMPTY_TOTALS),
+        totals: roundTotals(all ?? EMPTY_TOTALS),
         byEngine: byEngine.map(roundTotals),
         byDay: byDay.map(roundTotals),
       };

@@ -1,6 +1,7 @@
 /**
- * @module schema — the only place the database schema changes. After editing, run `npm run db:generate -w
- * @realtime-voice/backend` and commit the generated migration in `backend/drizzle/` (never hand-edit it).
+ * @module sqlite/schema — the only place the database schema changes (with its MySQL twin,
+ * `../mysql/schema.ts`). After editing, run `npm run db:generate -w @realtime-voice/backend` and commit the
+ * generated migration in `backend/drizzle/` (never hand-edit it).
  */
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 

@@ -5,14 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import type { TranscriptRecord } from '@realtime-voice/shared/voice';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFakeEngine } from '../../test/support/fake-engine';
-import { encodeMp3 } from '../../test/support/mp3';
-import { synthesizeSpeech } from '../../test/support/speech-audio';
-import { type DatabaseHandle, openDatabase } from '../db/client';
-import { createSqliteTranscriptRepository } from '../db/transcript-repository';
-import { silentLogger } from '../log';
-import { createEngineRegistry } from '../speech';
-import { ServiceError } from './errors';
+import { createFakeEngine } from '../../../test/support/fake-engine';
+import { encodeMp3 } from '../../../test/support/mp3';
+import { synthesizeSpeech } from '../../../test/support/speech-audio';
+import { type DatabaseHandle, openDatabase } from '../../db/sqlite/client';
+import { createSqliteTranscriptRepository } from '../../db/sqlite/transcript-repository';
+import { silentLogger } from '../../log';
+import { createEngineRegistry } from '../../speech';
+import { ServiceError } from '../errors';
 import { createFileRecognizer } from './recognize-file';
 
 let db: DatabaseHandle | undefined;

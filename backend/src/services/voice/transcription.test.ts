@@ -5,15 +5,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFakeEngine } from '../../test/support/fake-engine';
-import { encodeMp3 } from '../../test/support/mp3';
-import { synthesizeSpeech } from '../../test/support/speech-audio';
-import { type DatabaseHandle, openDatabase } from '../db/client';
-import type { TranscriptRepository } from '../db/transcript-repository';
-import { createSqliteTranscriptRepository } from '../db/transcript-repository';
-import { errorCode } from '../errors';
-import { createLogger } from '../log';
-import type { SpeechEngine } from '../speech';
+import { createFakeEngine } from '../../../test/support/fake-engine';
+import { encodeMp3 } from '../../../test/support/mp3';
+import { synthesizeSpeech } from '../../../test/support/speech-audio';
+import { type DatabaseHandle, openDatabase } from '../../db/sqlite/client';
+import { createSqliteTranscriptRepository } from '../../db/sqlite/transcript-repository';
+import type { TranscriptRepository } from '../../db/transcript-repository';
+import { errorCode } from '../../errors';
+import { createLogger } from '../../log';
+import type { SpeechEngine } from '../../speech';
 import { Transcription, type TranscriptionHooks } from './transcription';
 
 let db: DatabaseHandle | undefined;

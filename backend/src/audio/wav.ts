@@ -6,7 +6,7 @@
  * compressed WAVs are refused rather than silently misread.
  */
 
-import { SpeechError } from './errors';
+import { SpeechError } from '../speech/errors';
 
 /** A parsed WAV file. `pcm` is a view into the input bytes (no copy). */
 export interface WavAudio {

@@ -3,8 +3,8 @@
  * can act on (unknown engine, engine not installed, unsupported language or sample rate).
  */
 import { VOICE_SAMPLE_RATE } from '@realtime-voice/shared/voice';
-import type { EngineRegistry, SpeechEngine } from '../speech';
-import { ServiceError } from './errors';
+import type { EngineRegistry, SpeechEngine } from '../../speech';
+import { ServiceError } from '../errors';
 
 export interface EngineRequest {
   readonly engine?: string | undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createEngineRegistry, createTencentEngine } from '../speech';
+import { createEngineRegistry, createTencentEngine } from '../../speech';
 import { chooseEngine, matchLanguage } from './engine-choice';
 
 describe('matchLanguage', () => {

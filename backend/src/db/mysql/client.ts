@@ -1,5 +1,5 @@
 /**
- * @module client-mysql — opens the shared MySQL database (mysql2 pool + drizzle) and applies the committed
+ * @module mysql/client — opens the shared MySQL database (mysql2 pool + drizzle) and applies the committed
  * migrations from `backend/drizzle-mysql/`.
  *
  * Several instances start at once on Cloud Hosting (a deploy or a scale-out): each takes the MySQL named
@@ -13,9 +13,9 @@ import { createHash } from 'node:crypto';
 import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import { migrate } from 'drizzle-orm/mysql2/migrator';
 import mysql from 'mysql2/promise';
-import type { MysqlSettings } from '../config';
-import { findMigrationsFolder } from './client';
-import * as schema from './schema-mysql';
+import type { MysqlSettings } from '../../config';
+import { findMigrationsFolder } from '../migrations-folder';
+import * as schema from './schema';
 
 export type MysqlAppDatabase = MySql2Database<typeof schema>;
 

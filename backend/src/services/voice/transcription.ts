@@ -11,11 +11,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AudioFormat, TranscriptRecord } from '@realtime-voice/shared/voice';
-import { Mp3ToPcm } from '../audio/mp3-to-pcm';
-import type { TranscriptRepository } from '../db/transcript-repository';
-import { CodedError, toError } from '../errors';
-import { createLogger, type Logger } from '../log';
-import type { FinalHypothesis, SpeechEngine, SpeechPurpose, SpeechStream } from '../speech';
+import { Mp3ToPcm } from '../../audio/mp3-to-pcm';
+import type { TranscriptRepository } from '../../db/transcript-repository';
+import { CodedError, toError } from '../../errors';
+import { createLogger, type Logger } from '../../log';
+import type { FinalHypothesis, SpeechEngine, SpeechPurpose, SpeechStream } from '../../speech';
 
 /** 16 kHz × 16-bit mono. */
 export const BYTES_PER_MS = 32;

@@ -1,5 +1,5 @@
 /**
- * @module session-edge-cases.test — voice sessions on the paths where results used to be lost or
+ * @module voice-sessions.test — voice sessions (`src/services/voice/voice-sessions.ts`) end to end, on the paths where results used to be lost or
  * reordered, each promised by docs/backend.md ("The `/realtime-voice` namespace"), docs/protocol.md §6 or
  * SPEC §4, through the real server and the official client:
  * - a final the engine finished just before it failed is stored, announced and returned (also from
@@ -8,8 +8,8 @@
  *   before the `stop` ack that returns it;
  * - the ack of an unknown event is answered (`UNKNOWN_EVENT`) instead of a `session-error`;
  * - a shutdown refuses a `start` still opening its engine with `SERVER_RESTARTING`, and waits for the
- *   sessions already ending (a client's `stop`, a vanished client's flush);
- * - `SESSION_MAX_BYTES`: the part of the crossing chunk inside the budget is still recognised.
+ *   sessions already ending (a client's `stop`, a vanished client's flush).
+ * (`SESSION_MAX_BYTES` and the other limits: session-limits.test.ts.)
  */
 import type { StartAck, StopAck, TranscriptRecord, VoiceError } from '@realtime-voice/shared/voice';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ import type { SpeechEngine, SpeechStream, SpeechStreamListener } from '../src/sp
 import { createTencentEngine } from '../src/speech/tencent';
 import { connectClient, type TestClient } from './support/clients';
 import { nextEvent, until } from './support/events';
-import { concat, createFakeEngine, loud, quiet } from './support/fake-engine';
+import { concat, createFakeEngine, loud } from './support/fake-engine';
 import {
   FAKE_TENCENT_CREDENTIALS,
   type FakeTencentServer,
@@ -372,22 +372,5 @@ describe('shutdown while a vanished client is being flushed', () => {
     expect((await second.repository.list('vic', { limit: 5 })).records.map((r) => r.text)).toEqual([
       'last words',
     ]);
-  });
-});
-
-describe('limits', () => {
-  it('SESSION_MAX_BYTES: the audio inside the budget of the chunk that crosses it is still recognised', async () => {
-    // Budget 1 s. 700 ms (utterance 1) then a 400 ms chunk of speech: its first 300 ms fit the budget.
-    const s = await server({ env: { SESSION_MAX_BYTES: String(32 * 1000) } });
-    const socket = await client(s);
-    const limit = nextEvent<SessionError>(socket, 'session-error');
-    await socket.ack<StartAck>('start', {});
-    socket.emit('audio', concat(loud(300), quiet(400)));
-    socket.emit('audio', loud(400));
-    expect(await limit).toMatchObject({ code: 'LIMIT_BYTES' });
-    const stopped = await socket.ack<StopAck>('stop');
-    // protocol.md §6: "audio beyond the budget is dropped and what was recognised is kept" (mp3 sessions
-    // feed exactly the budget, services/transcription.ts writePcm); PCM drops the whole crossing chunk.
-    expect(stopped.ok && stopped.records.map((r) => r.text)).toEqual(['utterance 1', 'utterance 2']);
   });
 });
