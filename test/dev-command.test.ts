@@ -5,11 +5,13 @@
  * the backend; and every process of the tree is gone after Ctrl-C (SIGINT to the group), SIGTERM to the
  * group, or SIGTERM to `npm run dev` alone (npm does not pass that one on: scripts/dev.mjs notices).
  */
+
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { utimesSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 import { io } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -57,7 +59,8 @@ async function startDev(): Promise<Dev> {
   let text = '';
   const waiters = new Set<() => void>();
   const onData = (chunk: Buffer) => {
-    text += chunk.toString('utf8');
+    // Without colour codes: with CI set, vite colours its output even into a pipe (picocolors).
+    text += stripVTControlCharacters(chunk.toString('utf8'));
     for (const check of waiters) check();
   };
   child.stdout?.on('data', onData);
