@@ -11,7 +11,7 @@
  * `ps_init` runs one at a time (concurrent inits deadlocked or crashed this library).
  */
 
-import { SpeechError } from '../errors';
+import { abortedError, SpeechError } from '../errors';
 import { type DecoderArgs, withArg } from './decoder-args';
 import { type Lane, laneNative, SerialQueue } from './lane';
 import type { DecoderHandle, LanguageModelHandle, PocketsphinxNative } from './native';
@@ -256,7 +256,7 @@ export function createDecoderPool(
   return {
     /**
      * A decoder ready for a new stream (an utterance started). Refused with `ENGINE_BUSY` when `poolSize`
-     * decoders are lent; rejects with the signal's reason (creating nothing) when it aborts first.
+     * decoders are lent; rejects with `ABORTED` (creating nothing) when the signal aborts first.
      */
     async acquire(signal?: AbortSignal, how: AcquireOptions = {}): Promise<PooledDecoder> {
       if (closed) throw new SpeechError('ENGINE_CLOSED', 'The pocketsphinx engine is closed.');
@@ -365,10 +365,9 @@ export function createDecoderPool(
 export type DecoderPool = ReturnType<typeof createDecoderPool>;
 
 /**
- * `signal.throwIfAborted()` for every AbortSignal the server may be handed: the compiled mini-program
- * tests run the server inside jsdom, whose AbortSignal has no `throwIfAborted` (a TypeError there, which the
- * page saw as ENGINE_FAILED).
+ * The engine interface's `ABORTED` once `signal` aborted. Reads `.aborted` rather than calling
+ * `throwIfAborted()`: the compiled mini-program tests run the server inside jsdom, whose AbortSignal lacks it.
  */
 function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+  if (signal?.aborted) throw abortedError();
 }

@@ -20,7 +20,7 @@ import type {
   SpeechStreamListener,
   SpeechStreamOptions,
 } from '../engine';
-import { abortedError, SpeechError } from '../errors';
+import { SpeechError } from '../errors';
 import { buildDecoderArgs } from './decoder-args';
 import { createDecoderPool, type DecoderPool, type PoolStats } from './decoder-pool';
 import { loadPocketsphinx, type PocketsphinxNative } from './native';
@@ -219,14 +219,10 @@ export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}
         );
       }
       const decoders = pool;
-      // A caller that went away while waiting for a decoder gets the interface's `ABORTED`, whatever the
-      // pool rejected with (the signal's own reason).
       // An upload's whole-utterance pass gives other words on a reset decoder than on a fresh one
       // (22.8% against 32.6% WER on the human-speech corpus): uploads take a fresh decoder, used once.
       const fresh = streamOptions.purpose === 'file';
-      const lent = await decoders.acquire(control?.signal, { fresh }).catch((error: unknown) => {
-        throw control?.signal?.aborted ? abortedError() : error;
-      });
+      const lent = await decoders.acquire(control?.signal, { fresh });
       if (closed) {
         await decoders.release(lent, { reusable: false, inUtterance: true });
         throw new SpeechError('ENGINE_CLOSED', 'The pocketsphinx engine is closed.');
